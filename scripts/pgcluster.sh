@@ -1,0 +1,34 @@
+# Throwaway PostgreSQL 15 cluster for the demo and the tests (sourced, not run).
+#
+# The cluster lives in a fresh folder under /tmp, listens only on a Unix socket in that
+# folder (no TCP at all, so it can never collide with or be reached like the system
+# cluster on 5432), trusts local connections, and is stopped by its data folder.
+# Why /tmp and not build/: the postgres user must be able to reach the folder, and a
+# socket path must stay under 107 bytes, which a deep checkout cannot promise.
+
+PG_BIN=$(pg_config --bindir)
+SORA_PGPORT=${SORA_PGPORT:-54329}
+
+# Runs a server binary as the postgres user when we are root (initdb and postgres refuse root).
+as_pg_owner() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# pg_start: sets PGHOST/PGPORT/PGUSER for psql and the tests, and SORA_PGROOT for pg_stop.
+pg_start() {
+  SORA_PGROOT=$(mktemp -d /tmp/sora_credits_pg.XXXXXX)
+  [ "$(id -u)" = 0 ] && chown postgres: "$SORA_PGROOT"
+  as_pg_owner "$PG_BIN/initdb" -D "$SORA_PGROOT/data" -U postgres --auth=trust \
+    --encoding=UTF8 --locale=C.UTF-8 >"$SORA_PGROOT/initdb.log" 2>&1 \
+    || { cat "$SORA_PGROOT/initdb.log"; return 1; }
+  as_pg_owner "$PG_BIN/pg_ctl" -D "$SORA_PGROOT/data" -l "$SORA_PGROOT/server.log" -w \
+    -o "-c listen_addresses='' -c unix_socket_directories='$SORA_PGROOT' -p $SORA_PGPORT" \
+    start >/dev/null || { cat "$SORA_PGROOT/server.log"; return 1; }
+  export PGHOST=$SORA_PGROOT PGPORT=$SORA_PGPORT PGUSER=postgres SORA_PGROOT
+}
+
+pg_stop() {
+  [ -n "${SORA_PGROOT:-}" ] && [ -d "$SORA_PGROOT/data" ] || return 0
+  as_pg_owner "$PG_BIN/pg_ctl" -D "$SORA_PGROOT/data" -m fast -w stop >/dev/null || true
+  rm -rf "$SORA_PGROOT"
+}

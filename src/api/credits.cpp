@@ -1,0 +1,110 @@
+// Balances: reading credit information and granting credits.
+#include "../core/json.hpp"
+#include "../core/messages.hpp"
+#include "../core/pricing.hpp"
+#include "../core/validation.hpp"
+#include "../pg/args.hpp"
+#include "../pg/caller.hpp"
+#include "api.hpp"
+#include "profiles.hpp"
+
+namespace sora::api {
+
+namespace messages = core::messages;
+using core::JsonObject;
+
+Datum get_credit_info(FunctionCallInfo fcinfo) {
+  // Every figure is a column the writers keep current, so the cost of this read does not
+  // grow with the user's history. STABLE: read-only, no lock.
+  static pg::Statement info(
+      "SELECT credits, credits_reserved, lifetime_granted, lifetime_spent, lifetime_refunded,"
+      "       active_videos, deleted_videos, last_transaction_at "
+      "FROM @extschema@.profiles WHERE id = $1",
+      {UUIDOID});
+
+  std::optional<pg::Uuid> asked = pg::read_uuid(fcinfo, 0);
+  pg::spi_begin(fcinfo);
+  pg::Caller caller = pg::current_caller();
+  if (!caller.is_service) {
+    if (!caller.user_id) throw messages::not_authenticated();
+    if (asked && !(*asked == *caller.user_id)) throw messages::foreign_credit_info();
+  }
+  std::optional<pg::Uuid> user = asked ? asked : caller.user_id;
+  if (!user) throw messages::user_id_required();
+
+  pg::Result row = info.run({pg::param(*user)}, pg::Access::kReadOnly);
+  if (row.rows() == 0) throw messages::profile_not_found();
+  JsonObject out;
+  out.text("user_id", user->text())
+      .integer("credits", row.int64_at(0, 1))
+      .integer("credits_reserved", row.int64_at(0, 2))
+      .integer("lifetime_granted", row.int64_at(0, 3))
+      .integer("lifetime_spent", row.int64_at(0, 4))
+      .integer("lifetime_refunded", row.int64_at(0, 5))
+      .integer("active_videos", row.int32_at(0, 6))
+      .integer("deleted_videos", row.int32_at(0, 7));
+  if (row.is_null(0, 8)) {
+    out.null("last_transaction_at");
+  } else {
+    out.text("last_transaction_at", row.timestamp_at(0, 8));
+  }
+  pg::spi_end();
+  return pg::jsonb_result(out.str());
+}
+
+Datum grant_credits(FunctionCallInfo fcinfo) {
+  static pg::Statement earlier_grant(
+      "SELECT id, user_id, amount FROM @extschema@.credit_transactions "
+      "WHERE kind = $1 AND reference = $2",
+      {TEXTOID, TEXTOID});
+  static pg::Statement write(
+      "WITH profile AS ("
+      "  UPDATE @extschema@.profiles SET credits = credits + $2,"
+      "         lifetime_granted = lifetime_granted + $2, last_transaction_at = now(),"
+      "         updated_at = now() WHERE id = $1 RETURNING credits"
+      ") INSERT INTO @extschema@.credit_transactions"
+      "         (user_id, amount, balance_after, kind, reference, description)"
+      "  SELECT $1, $2, profile.credits, $3, $4, $5 FROM profile RETURNING id, balance_after",
+      {UUIDOID, INT8OID, TEXTOID, TEXTOID, TEXTOID});
+
+  std::optional<pg::Uuid> user = pg::read_uuid(fcinfo, 0);
+  std::optional<std::int64_t> amount = pg::read_int64(fcinfo, 1);
+  pg::TextArg kind_arg = pg::read_text(fcinfo, 2);
+  pg::TextArg reference = pg::read_text(fcinfo, 3);
+  pg::TextArg description = pg::read_text(fcinfo, 4);
+  core::GrantKind kind = core::validate(core::GrantRequest{
+      user.has_value(), amount, kind_arg.view, reference.view, description.view});
+
+  pg::spi_begin(fcinfo);
+  std::int64_t balance = lock_profile(*user);
+  JsonObject out;
+  out.boolean("success", true);
+  if (reference.view) {
+    // A retried webhook: same (kind, reference) for the same user and amount is a replay.
+    pg::Result earlier = earlier_grant.run({pg::param(kind_arg), pg::param(reference)});
+    if (earlier.rows() > 0) {
+      if (!(earlier.uuid_at(0, 2) == *user) || earlier.int64_at(0, 3) != *amount) {
+        throw messages::reference_mismatch();
+      }
+      out.integer("transaction_id", earlier.int64_at(0, 1))
+          .integer("credits_granted", *amount)
+          .integer("credits_remaining", balance)
+          .boolean("idempotent_replay", true);
+      pg::spi_end();
+      return pg::jsonb_result(out.str());
+    }
+  }
+  core::add_credits(balance, *amount);  // refuses a balance that would overflow
+  pg::Result written = write.run(
+      {pg::param(*user), pg::param(*amount), pg::param(kind_arg), pg::param(reference),
+       description.view ? pg::param(description)
+                        : pg::param(messages::grant_description(kind))});
+  out.integer("transaction_id", written.int64_at(0, 1))
+      .integer("credits_granted", *amount)
+      .integer("credits_remaining", written.int64_at(0, 2))
+      .boolean("idempotent_replay", false);
+  pg::spi_end();
+  return pg::jsonb_result(out.str());
+}
+
+}  // namespace sora::api

@@ -1,0 +1,34 @@
+#include "profiles.hpp"
+
+#include "../core/messages.hpp"
+
+namespace sora::api {
+
+std::int64_t lock_profile(const pg::Uuid& user_id) {
+  static pg::Statement lock(
+      "SELECT credits FROM @extschema@.profiles WHERE id = $1 FOR UPDATE", {UUIDOID});
+  pg::Result row = lock.run({pg::param(user_id)});
+  if (row.rows() == 0) throw core::messages::profile_not_found();
+  return row.int64_at(0, 1);
+}
+
+LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner) {
+  static pg::Statement owner_of(
+      "SELECT user_id FROM @extschema@.videos WHERE id = $1", {UUIDOID});
+  static pg::Statement lock(
+      "SELECT status, credits_cost, video_url, deleted_at FROM @extschema@.videos "
+      "WHERE id = $1 FOR UPDATE",
+      {UUIDOID});
+  pg::Result found = owner_of.run({pg::param(video_id)});
+  if (found.rows() == 0) throw core::messages::video_not_found();
+  LockedVideo video;
+  video.owner = found.uuid_at(0, 1);
+  if (only_owner != nullptr && !(video.owner == *only_owner)) {
+    throw core::messages::video_not_found();
+  }
+  video.balance = lock_profile(video.owner);
+  video.row = lock.run({pg::param(video_id)});
+  return video;
+}
+
+}  // namespace sora::api

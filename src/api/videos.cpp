@@ -1,0 +1,317 @@
+// Video jobs: charge, refund, complete, claim, soft delete, restore.
+#include <string>
+
+#include "../core/messages.hpp"
+#include "../core/json.hpp"
+#include "../core/pricing.hpp"
+#include "../core/validation.hpp"
+#include "../core/video_state.hpp"
+#include "../pg/args.hpp"
+#include "../pg/caller.hpp"
+#include "../pg/guard.hpp"
+#include "../pg/settings.hpp"
+#include "api.hpp"
+#include "profiles.hpp"
+
+namespace sora::api {
+
+namespace {
+
+namespace messages = core::messages;
+using core::JsonObject;
+
+// Columns of LockedVideo::row.
+constexpr int kStatus = 1, kCost = 2, kUrl = 3, kDeletedAt = 4;
+
+pg::Uuid signed_in_user() {
+  pg::Caller caller = pg::current_caller();
+  if (!caller.user_id) throw messages::not_authenticated();
+  return *caller.user_id;
+}
+
+pg::Uuid required_video_id(FunctionCallInfo fcinfo) {
+  std::optional<pg::Uuid> id = pg::read_uuid(fcinfo, 0);
+  core::require_video_id(id.has_value());
+  return *id;
+}
+
+struct Charge {
+  pg::Uuid video_id;
+  std::string status;
+  std::int64_t credits_charged = 0;
+  std::int64_t credits_remaining = 0;
+  std::int64_t transaction_id = 0;
+  bool idempotent_replay = false;
+  std::string created_at;
+};
+
+// The whole charge, in the caller's transaction: lock the profile, replay check, balance
+// check, then video + balance + ledger entry in one statement.
+Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
+  static pg::Statement price(
+      "SELECT credits_per_second::bigint FROM @extschema@.video_pricing "
+      "WHERE model = $1 AND resolution = $2",
+      {TEXTOID, TEXTOID});
+  static pg::Statement replay(
+      "SELECT v.id, v.prompt, v.duration_seconds, v.resolution, v.model, v.credits_cost, "
+      "v.status, v.created_at, t.id "
+      "FROM @extschema@.videos v LEFT JOIN @extschema@.credit_transactions t "
+      "ON t.video_id = v.id AND t.kind = 'video_generation' "
+      "WHERE v.user_id = $1 AND v.idempotency_key = $2",
+      {UUIDOID, TEXTOID});
+  static pg::Statement write(
+      "WITH video AS ("
+      "  INSERT INTO @extschema@.videos (user_id, prompt, model, resolution, duration_seconds,"
+      "                                  credits_cost, idempotency_key)"
+      "  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, status, created_at"
+      "), profile AS ("
+      "  UPDATE @extschema@.profiles SET credits = credits - $6,"
+      "         credits_reserved = credits_reserved + $6, lifetime_spent = lifetime_spent + $6,"
+      "         active_videos = active_videos + 1, last_transaction_at = now(), updated_at = now()"
+      "  WHERE id = $1 RETURNING credits"
+      "), entry AS ("
+      "  INSERT INTO @extschema@.credit_transactions"
+      "         (user_id, video_id, amount, balance_after, kind, description)"
+      "  SELECT $1, video.id, -$6, profile.credits, 'video_generation', $8"
+      "  FROM video, profile RETURNING id"
+      ") SELECT video.id, video.status, video.created_at, profile.credits, entry.id "
+      "FROM video, profile, entry",
+      {UUIDOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, INT8OID, TEXTOID, TEXTOID});
+
+  pg::TextArg prompt = pg::read_text(fcinfo, 0);
+  std::optional<std::int32_t> duration = pg::read_int32(fcinfo, 1);
+  pg::TextArg resolution = pg::read_text(fcinfo, 2);
+  pg::TextArg model = pg::read_text(fcinfo, 3);
+  pg::TextArg key = has_idempotency_key ? pg::read_text(fcinfo, 4) : pg::TextArg{};
+
+  pg::Uuid user = signed_in_user();
+  core::validate(core::VideoRequest{prompt.view, duration, resolution.view, model.view, key.view});
+
+  pg::Result priced = price.run({pg::param(model), pg::param(resolution)});
+  if (priced.rows() == 0) throw messages::unknown_price(*model.view, *resolution.view);
+  std::int64_t cost = core::video_cost(priced.int64_at(0, 1), *duration);
+
+  std::int64_t balance = lock_profile(user);
+
+  Charge result;
+  if (key.view) {
+    pg::Result earlier = replay.run({pg::param(user), pg::param(key)});
+    if (earlier.rows() > 0) {
+      bool same = earlier.text_at(0, 2) == *prompt.view && earlier.int32_at(0, 3) == *duration &&
+                  earlier.text_at(0, 4) == *resolution.view && earlier.text_at(0, 5) == *model.view;
+      if (!same) throw messages::idempotency_mismatch();
+      result.video_id = earlier.uuid_at(0, 1);
+      result.credits_charged = earlier.int64_at(0, 6);
+      result.status = earlier.text_at(0, 7);
+      result.created_at = earlier.timestamp_at(0, 8);
+      result.transaction_id = earlier.int64_at(0, 9);
+      result.credits_remaining = balance;
+      result.idempotent_replay = true;
+      return result;
+    }
+  }
+
+  core::require_balance(balance, cost);
+  pg::Result written = write.run(
+      {pg::param(user), pg::param(prompt), pg::param(model), pg::param(resolution),
+       pg::param(std::int64_t{*duration}), pg::param(cost), pg::param(key),
+       pg::param(messages::charge_description(*model.view, *resolution.view, *duration))});
+  result.video_id = written.uuid_at(0, 1);
+  result.status = written.text_at(0, 2);
+  result.created_at = written.timestamp_at(0, 3);
+  result.credits_remaining = written.int64_at(0, 4);
+  result.transaction_id = written.int64_at(0, 5);
+  result.credits_charged = cost;
+  return result;
+}
+
+}  // namespace
+
+Datum create_video_generation(FunctionCallInfo fcinfo) {
+  pg::spi_begin(fcinfo);
+  Charge c = charge(fcinfo, true);
+  pg::spi_end();
+  return pg::jsonb_result(JsonObject()
+                              .boolean("success", true)
+                              .text("video_id", c.video_id.text())
+                              .text("status", c.status)
+                              .integer("credits_charged", c.credits_charged)
+                              .integer("credits_remaining", c.credits_remaining)
+                              .integer("transaction_id", c.transaction_id)
+                              .boolean("idempotent_replay", c.idempotent_replay)
+                              .text("created_at", c.created_at)
+                              .str());
+}
+
+Datum create_video_request(FunctionCallInfo fcinfo) {
+  pg::spi_begin(fcinfo);
+  Charge c = charge(fcinfo, false);
+  pg::spi_end();
+  return pg::uuid_result(c.video_id);
+}
+
+Datum refund_video_credits(FunctionCallInfo fcinfo) {
+  static pg::Statement refund_entry(
+      "SELECT id FROM @extschema@.credit_transactions WHERE video_id = $1 AND kind = 'refund'",
+      {UUIDOID});
+  static pg::Statement write(
+      "WITH video AS ("
+      "  UPDATE @extschema@.videos SET status = 'failed', error_message = $4,"
+      "         refunded_at = now(), updated_at = now() WHERE id = $2"
+      "), profile AS ("
+      "  UPDATE @extschema@.profiles SET credits = credits + $3,"
+      "         credits_reserved = credits_reserved - $3, lifetime_refunded = lifetime_refunded + $3,"
+      "         last_transaction_at = now(), updated_at = now()"
+      "  WHERE id = $1 RETURNING credits"
+      ") INSERT INTO @extschema@.credit_transactions"
+      "         (user_id, video_id, amount, balance_after, kind, description)"
+      "  SELECT $1, $2, $3, profile.credits, 'refund', $5 FROM profile"
+      "  RETURNING id, balance_after",
+      {UUIDOID, UUIDOID, INT8OID, TEXTOID, TEXTOID});
+
+  pg::Uuid video_id = required_video_id(fcinfo);
+  std::string reason = core::refund_reason(pg::read_text(fcinfo, 1).view);
+  pg::spi_begin(fcinfo);
+  LockedVideo video = lock_video(video_id, nullptr);
+  std::int64_t cost = video.row.int64_at(0, kCost);
+  JsonObject out;
+  out.boolean("success", true).text("video_id", video_id.text());
+  auto status = core::parse_status(video.row.text_at(0, kStatus));
+  if (core::refund_transition(status) == core::Transition::kAlreadyDone) {
+    pg::Result earlier = refund_entry.run({pg::param(video_id)});
+    out.integer("credits_refunded", 0)
+        .integer("credits_remaining", video.balance)
+        .integer("transaction_id", earlier.int64_at(0, 1))
+        .boolean("already_refunded", true);
+  } else {
+    core::add_credits(video.balance, cost);  // refuses a balance that would overflow
+    pg::Result written = write.run({pg::param(video.owner), pg::param(video_id), pg::param(cost),
+                                    pg::param(reason),
+                                    pg::param(messages::refund_description(reason))});
+    out.integer("credits_refunded", cost)
+        .integer("credits_remaining", written.int64_at(0, 2))
+        .integer("transaction_id", written.int64_at(0, 1))
+        .boolean("already_refunded", false);
+  }
+  pg::spi_end();
+  return pg::jsonb_result(out.str());
+}
+
+Datum complete_video_generation(FunctionCallInfo fcinfo) {
+  static pg::Statement write(
+      "WITH video AS ("
+      "  UPDATE @extschema@.videos SET status = 'completed', video_url = $3, updated_at = now()"
+      "  WHERE id = $2"
+      ") UPDATE @extschema@.profiles SET credits_reserved = credits_reserved - $4,"
+      "         updated_at = now() WHERE id = $1",
+      {UUIDOID, UUIDOID, TEXTOID, INT8OID});
+
+  pg::Uuid video_id = required_video_id(fcinfo);
+  pg::TextArg url = pg::read_text(fcinfo, 1);
+  core::validate_video_url(url.view);
+  pg::spi_begin(fcinfo);
+  LockedVideo video = lock_video(video_id, nullptr);
+  auto status = core::parse_status(video.row.text_at(0, kStatus));
+  bool same_url = !video.row.is_null(0, kUrl) && video.row.text_at(0, kUrl) == *url.view;
+  bool already = core::complete_transition(status, same_url) == core::Transition::kAlreadyDone;
+  if (!already) {
+    write.run({pg::param(video.owner), pg::param(video_id), pg::param(url),
+               pg::param(video.row.int64_at(0, kCost))});
+  }
+  pg::spi_end();
+  return pg::jsonb_result(JsonObject()
+                              .boolean("success", true)
+                              .text("video_id", video_id.text())
+                              .text("status", "completed")
+                              .text("video_url", *url.view)
+                              .boolean("already_completed", already)
+                              .str());
+}
+
+Datum claim_video_jobs(FunctionCallInfo fcinfo) {
+  // SKIP LOCKED: concurrent workers take disjoint jobs and never wait for each other.
+  // Claiming changes no credits (pending and processing both hold them), so no profile lock.
+  static pg::Statement claim(
+      "WITH claimed AS ("
+      "  UPDATE @extschema@.videos v SET status = 'processing', updated_at = now()"
+      "  FROM (SELECT id FROM @extschema@.videos WHERE status = 'pending'"
+      "        ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) next"
+      "  WHERE v.id = next.id RETURNING v.*"
+      ") SELECT * FROM claimed ORDER BY created_at, id",
+      {INT8OID});
+
+  std::optional<std::int32_t> limit = pg::read_int32(fcinfo, 0);
+  core::validate_claim_limit(limit);
+  pg::spi_begin(fcinfo);
+  pg::Result jobs = claim.run({pg::param(std::int64_t{*limit})});
+  pg::return_rows(fcinfo, jobs);
+  pg::spi_end();
+  return Datum(0);
+}
+
+namespace {
+
+// Soft delete and restore: the owner, or service_role for anyone's video.
+LockedVideo lock_for_caller(const pg::Uuid& video_id) {
+  pg::Caller caller = pg::current_caller();
+  if (caller.is_service) return lock_video(video_id, nullptr);
+  if (!caller.user_id) throw messages::not_authenticated();
+  return lock_video(video_id, &*caller.user_id);
+}
+
+}  // namespace
+
+Datum soft_delete_video(FunctionCallInfo fcinfo) {
+  static pg::Statement write(
+      "WITH video AS ("
+      "  UPDATE @extschema@.videos SET deleted_at = now(), updated_at = now()"
+      "  WHERE id = $2 RETURNING deleted_at"
+      "), profile AS ("
+      "  UPDATE @extschema@.profiles SET active_videos = active_videos - 1,"
+      "         deleted_videos = deleted_videos + 1, updated_at = now() WHERE id = $1"
+      ") SELECT deleted_at FROM video",
+      {UUIDOID, UUIDOID});
+
+  pg::Uuid video_id = required_video_id(fcinfo);
+  pg::spi_begin(fcinfo);
+  LockedVideo video = lock_for_caller(video_id);
+  bool already = !video.row.is_null(0, kDeletedAt);
+  std::string deleted_at = already ? video.row.timestamp_at(0, kDeletedAt)
+                                   : write.run({pg::param(video.owner), pg::param(video_id)})
+                                         .timestamp_at(0, 1);
+  pg::spi_end();
+  return pg::jsonb_result(JsonObject()
+                              .boolean("success", true)
+                              .text("video_id", video_id.text())
+                              .text("deleted_at", deleted_at)
+                              .boolean("already_deleted", already)
+                              .str());
+}
+
+Datum restore_video(FunctionCallInfo fcinfo) {
+  static pg::Statement write(
+      "WITH video AS ("
+      "  UPDATE @extschema@.videos SET deleted_at = NULL, updated_at = now() WHERE id = $2"
+      ") UPDATE @extschema@.profiles SET active_videos = active_videos + 1,"
+      "         deleted_videos = deleted_videos - 1, updated_at = now() WHERE id = $1",
+      {UUIDOID, UUIDOID});
+
+  pg::Uuid video_id = required_video_id(fcinfo);
+  pg::spi_begin(fcinfo);
+  LockedVideo video = lock_for_caller(video_id);
+  bool already_active = video.row.is_null(0, kDeletedAt);
+  if (!already_active) {
+    if (pg::restore_window_passed(video.row.timestamptz_at(0, kDeletedAt))) {
+      throw messages::restore_window_passed(pg::restore_window_text());
+    }
+    write.run({pg::param(video.owner), pg::param(video_id)});
+  }
+  pg::spi_end();
+  return pg::jsonb_result(JsonObject()
+                              .boolean("success", true)
+                              .text("video_id", video_id.text())
+                              .boolean("already_active", already_active)
+                              .str());
+}
+
+}  // namespace sora::api

@@ -1,0 +1,40 @@
+// The domain error: what the caller sees in SQL (SQLSTATE, message, DETAIL, HINT).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace sora::core {
+
+// SQLSTATEs of the API contract. PostgREST turns PTxyz into HTTP status xyz.
+namespace sqlstate {
+inline constexpr const char* kNotAuthenticated = "42501";   // 401 for anon, 403 otherwise
+inline constexpr const char* kInvalidParameter = "22023";   // 400
+inline constexpr const char* kOutOfRange = "22003";         // 400
+inline constexpr const char* kInsufficientCredits = "PT402";
+inline constexpr const char* kNotFound = "PT404";
+inline constexpr const char* kConflict = "PT409";
+inline constexpr const char* kGone = "PT410";
+inline constexpr const char* kIdempotencyMismatch = "PT422";
+}  // namespace sqlstate
+
+class Error : public std::runtime_error {
+ public:
+  Error(const char* sqlstate, std::string message, std::string detail = {}, std::string hint = {})
+      : std::runtime_error(message),
+        sqlstate_(sqlstate),
+        detail_(std::move(detail)),
+        hint_(std::move(hint)) {}
+
+  const char* sqlstate() const noexcept { return sqlstate_; }
+  const char* message() const noexcept { return what(); }
+  const std::string& detail() const noexcept { return detail_; }
+  const std::string& hint() const noexcept { return hint_; }
+
+ private:
+  const char* sqlstate_;  // always one of the constants above: five characters, static storage
+  std::string detail_;
+  std::string hint_;
+};
+
+}  // namespace sora::core

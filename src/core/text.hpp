@@ -1,0 +1,17 @@
+// Text rules that must not depend on bytes: lengths in characters, blankness.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace sora::core {
+
+// Number of characters (code points) in valid UTF-8 text. The server has already
+// validated the encoding, so continuation bytes are simply not counted.
+std::size_t utf8_length(std::string_view text) noexcept;
+
+// True when the text is empty or only white space (ASCII white space and the Unicode
+// space characters a phone keyboard or a copy-paste can produce).
+bool is_blank(std::string_view text) noexcept;
+
+}  // namespace sora::core

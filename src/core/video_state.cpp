@@ -1,0 +1,54 @@
+#include "video_state.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include "error.hpp"
+#include "no_postgres.hpp"  // last: see the file
+
+namespace sora::core {
+
+VideoStatus parse_status(std::string_view text) {
+  for (VideoStatus s : {VideoStatus::kPending, VideoStatus::kProcessing, VideoStatus::kCompleted,
+                        VideoStatus::kFailed}) {
+    if (text == status_name(s)) return s;
+  }
+  throw std::logic_error("unknown video status: " + std::string(text));
+}
+
+std::string_view status_name(VideoStatus status) noexcept {
+  switch (status) {
+    case VideoStatus::kPending: return "pending";
+    case VideoStatus::kProcessing: return "processing";
+    case VideoStatus::kCompleted: return "completed";
+    case VideoStatus::kFailed: return "failed";
+  }
+  return "pending";
+}
+
+bool holds_credits(VideoStatus status) noexcept {
+  return status == VideoStatus::kPending || status == VideoStatus::kProcessing;
+}
+
+Transition refund_transition(VideoStatus status) {
+  switch (status) {
+    case VideoStatus::kFailed: return Transition::kAlreadyDone;
+    case VideoStatus::kCompleted:
+      throw Error(sqlstate::kConflict, "This video was completed and cannot be refunded.");
+    default: return Transition::kApply;
+  }
+}
+
+Transition complete_transition(VideoStatus status, bool same_url) {
+  switch (status) {
+    case VideoStatus::kFailed:
+      throw Error(sqlstate::kConflict,
+                  "This video failed and its credits were refunded; it cannot be completed.");
+    case VideoStatus::kCompleted:
+      if (same_url) return Transition::kAlreadyDone;
+      throw Error(sqlstate::kConflict, "This video is already completed with a different URL.");
+    default: return Transition::kApply;
+  }
+}
+
+}  // namespace sora::core

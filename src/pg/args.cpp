@@ -1,0 +1,55 @@
+#include "args.hpp"
+
+#include <cstring>
+
+#include "guard.hpp"
+
+namespace sora::pg {
+
+TextArg read_text(FunctionCallInfo fcinfo, int n) {
+  if (PG_ARGISNULL(n)) return {std::nullopt, Datum(0)};
+  text* value = guarded([&] { return PG_GETARG_TEXT_PP(n); });
+  // The database is UTF8 (the install script requires it), so the bytes are UTF-8.
+  return {std::string_view(VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)), PointerGetDatum(value)};
+}
+
+std::optional<std::int32_t> read_int32(FunctionCallInfo fcinfo, int n) {
+  if (PG_ARGISNULL(n)) return std::nullopt;
+  return PG_GETARG_INT32(n);
+}
+
+std::optional<std::int64_t> read_int64(FunctionCallInfo fcinfo, int n) {
+  if (PG_ARGISNULL(n)) return std::nullopt;
+  return PG_GETARG_INT64(n);
+}
+
+std::optional<Uuid> read_uuid(FunctionCallInfo fcinfo, int n) {
+  if (PG_ARGISNULL(n)) return std::nullopt;
+  Uuid uuid;
+  std::memcpy(uuid.value.data, PG_GETARG_UUID_P(n)->data, UUID_LEN);
+  return uuid;
+}
+
+Datum jsonb_result(const std::string& json) {
+  return guarded([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(json.c_str())); });
+}
+
+Datum uuid_result(const Uuid& uuid) {
+  return guarded([&] {
+    auto* copy = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
+    *copy = uuid.value;
+    return UUIDPGetDatum(copy);
+  });
+}
+
+void return_rows(FunctionCallInfo fcinfo, const Result& rows) {
+  guarded([&] {
+    InitMaterializedSRF(fcinfo, 0);
+    auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    for (std::uint64_t i = 0; i < rows.rows(); ++i) {
+      tuplestore_puttuple(rsinfo->setResult, rows.tuple(i));
+    }
+  });
+}
+
+}  // namespace sora::pg

@@ -1,0 +1,28 @@
+// Reading SQL arguments into C++ values (nullopt is SQL NULL) and returning jsonb.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "postgres.hpp"
+#include "spi.hpp"
+
+namespace sora::pg {
+
+TextArg read_text(FunctionCallInfo fcinfo, int n);
+std::optional<std::int32_t> read_int32(FunctionCallInfo fcinfo, int n);
+std::optional<std::int64_t> read_int64(FunctionCallInfo fcinfo, int n);
+std::optional<Uuid> read_uuid(FunctionCallInfo fcinfo, int n);
+
+// A uuid datum, allocated in the caller's memory context.
+Datum uuid_result(const Uuid& uuid);
+
+// Returns every row of a result from a set-returning function (materialize mode).
+// The rows must have the function's declared row type.
+void return_rows(FunctionCallInfo fcinfo, const Result& rows);
+
+// The jsonb datum of a JSON text, allocated in the caller's memory context.
+Datum jsonb_result(const std::string& json);
+
+}  // namespace sora::pg

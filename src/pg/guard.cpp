@@ -1,0 +1,75 @@
+#include "guard.hpp"
+
+#include <cstdio>
+#include <new>
+
+#include "../core/error.hpp"
+
+namespace sora::pg {
+
+namespace {
+
+// A C++ error copied into plain buffers inside the catch block, so that nothing with a
+// destructor is alive when ereport jumps away. Texts longer than a buffer are cut.
+struct PendingError {
+  char sqlstate[6] = "XX000";
+  char message[1024] = "";
+  char detail[1024] = "";
+  char hint[512] = "";
+};
+
+void copy_text(char* out, std::size_t size, const char* text) {
+  std::snprintf(out, size, "%s", text);
+}
+
+}  // namespace
+
+ErrorData* catch_pg_error(void (*call)(void*), void* arg) noexcept {
+  MemoryContext caller_context = CurrentMemoryContext;
+  ErrorData* volatile error = nullptr;
+  PG_TRY();
+  {
+    call(arg);
+  }
+  PG_CATCH();
+  {
+    MemoryContextSwitchTo(caller_context);
+    error = CopyErrorData();
+    FlushErrorState();
+  }
+  PG_END_TRY();
+  return error;
+}
+
+Datum boundary(FunctionCallInfo fcinfo, Impl impl) noexcept {
+  ErrorData* pg_error = nullptr;
+  PendingError pending;
+  try {
+    return impl(fcinfo);
+  } catch (const PgError& e) {
+    pg_error = e.data();
+  } catch (const core::Error& e) {
+    copy_text(pending.sqlstate, sizeof pending.sqlstate, e.sqlstate());
+    copy_text(pending.message, sizeof pending.message, e.message());
+    copy_text(pending.detail, sizeof pending.detail, e.detail().c_str());
+    copy_text(pending.hint, sizeof pending.hint, e.hint().c_str());
+  } catch (const std::bad_alloc&) {
+    copy_text(pending.sqlstate, sizeof pending.sqlstate, "53200");
+    copy_text(pending.message, sizeof pending.message, "sora_credits: out of memory");
+  } catch (const std::exception& e) {
+    std::snprintf(pending.message, sizeof pending.message, "sora_credits internal error: %s",
+                  e.what());
+  } catch (...) {
+    copy_text(pending.message, sizeof pending.message, "sora_credits internal error");
+  }
+  // Outside every catch block: now it is safe to leave by longjmp.
+  if (pg_error != nullptr) ReThrowError(pg_error);
+  const char* s = pending.sqlstate;
+  ereport(ERROR, (errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])),
+                  errmsg_internal("%s", pending.message),
+                  pending.detail[0] ? errdetail_internal("%s", pending.detail) : 0,
+                  pending.hint[0] ? errhint("%s", pending.hint) : 0));
+  pg_unreachable();
+}
+
+}  // namespace sora::pg

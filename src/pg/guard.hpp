@@ -1,0 +1,59 @@
+// The C++/PostgreSQL error boundary.
+//
+// PostgreSQL reports errors with siglongjmp, which skips C++ destructors; a C++ exception
+// must never unwind through a server frame. Two tools keep the two worlds apart:
+//  - guarded(fn) runs server code that may ereport; an ERROR becomes a PgError exception
+//    carrying the copied ErrorData (SQLSTATE, message, DETAIL, HINT, context intact).
+//    fn itself must hold no object with a destructor across its server calls.
+//  - boundary(fcinfo, impl) is the one try/catch of each SQL-callable function. After the
+//    catch has ended it re-raises a PgError unchanged, or raises a core::Error with its own
+//    SQLSTATE, DETAIL and HINT; anything else becomes XX000.
+#pragma once
+
+#include <exception>
+#include <type_traits>
+
+#include "postgres.hpp"
+
+namespace sora::pg {
+
+class PgError : public std::exception {
+ public:
+  explicit PgError(ErrorData* data) : data_(data) {}
+  ErrorData* data() const noexcept { return data_; }
+  const char* what() const noexcept override { return data_->message; }
+
+ private:
+  ErrorData* data_;
+};
+
+// Runs call(arg) under PG_TRY; returns the copied error, or nullptr when none was raised.
+ErrorData* catch_pg_error(void (*call)(void*), void* arg) noexcept;
+
+template <typename Fn>
+auto guarded(Fn&& fn) -> decltype(fn()) {
+  using Result = decltype(fn());
+  static_assert(std::is_void_v<Result> || std::is_trivially_copyable_v<Result>,
+                "guarded() returns plain values only");
+  if constexpr (std::is_void_v<Result>) {
+    auto call = [](void* f) { (*static_cast<Fn*>(f))(); };
+    if (ErrorData* error = catch_pg_error(call, &fn)) throw PgError(error);
+  } else {
+    struct Frame {
+      Fn* fn;
+      Result result;
+    } frame{&fn, Result{}};
+    auto call = [](void* f) {
+      auto* fr = static_cast<Frame*>(f);
+      fr->result = (*fr->fn)();
+    };
+    if (ErrorData* error = catch_pg_error(call, &frame)) throw PgError(error);
+    return frame.result;
+  }
+}
+
+using Impl = Datum (*)(FunctionCallInfo);
+
+Datum boundary(FunctionCallInfo fcinfo, Impl impl) noexcept;
+
+}  // namespace sora::pg

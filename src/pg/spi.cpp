@@ -1,0 +1,162 @@
+#include "spi.hpp"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "../core/uuid.hpp"
+#include "guard.hpp"
+
+namespace sora::pg {
+
+namespace {
+
+Oid bound_schema = InvalidOid;   // namespace of the function being called
+std::string bound_schema_sql;    // its name, quoted for SQL
+
+void bind_schema(Oid function_oid) {
+  Oid schema = guarded([&] { return get_func_namespace(function_oid); });
+  if (schema == bound_schema) return;
+  const char* quoted = guarded([&] { return quote_identifier(get_namespace_name(schema)); });
+  bound_schema_sql = quoted;
+  bound_schema = schema;
+}
+
+}  // namespace
+
+bool Uuid::operator==(const Uuid& other) const {
+  return std::memcmp(value.data, other.value.data, UUID_LEN) == 0;
+}
+
+std::string Uuid::text() const {
+  core::UuidBytes bytes;
+  std::memcpy(bytes.data(), value.data, UUID_LEN);
+  return core::format_uuid(bytes);
+}
+
+Param param(const TextArg& text) { return {text.datum, !text.view.has_value()}; }
+Param param(const Uuid& uuid) { return {UUIDPGetDatum(const_cast<pg_uuid_t*>(&uuid.value)), false}; }
+Param param(std::int64_t number) { return {Int64GetDatum(number), false}; }
+Param null_param() { return {Datum(0), true}; }
+
+Param param(std::string_view text) {
+  Datum datum = guarded([&] {
+    return PointerGetDatum(cstring_to_text_with_len(text.data(), static_cast<int>(text.size())));
+  });
+  return {datum, false};
+}
+
+Datum Result::datum_at(std::uint64_t row, int col, bool* is_null) const {
+  if (row >= rows_) throw std::logic_error("sora_credits: row out of range");
+  return SPI_getbinval(table_->vals[row], table_->tupdesc, col, is_null);
+}
+
+bool Result::is_null(std::uint64_t row, int col) const {
+  bool null = false;
+  datum_at(row, col, &null);
+  return null;
+}
+
+std::int64_t Result::int64_at(std::uint64_t row, int col) const {
+  bool null = false;
+  return DatumGetInt64(datum_at(row, col, &null));
+}
+
+std::int32_t Result::int32_at(std::uint64_t row, int col) const {
+  bool null = false;
+  return DatumGetInt32(datum_at(row, col, &null));
+}
+
+bool Result::bool_at(std::uint64_t row, int col) const {
+  bool null = false;
+  return DatumGetBool(datum_at(row, col, &null));
+}
+
+Uuid Result::uuid_at(std::uint64_t row, int col) const {
+  bool null = false;
+  Uuid uuid;
+  std::memcpy(uuid.value.data, DatumGetUUIDP(datum_at(row, col, &null))->data, UUID_LEN);
+  return uuid;
+}
+
+std::string Result::text_at(std::uint64_t row, int col) const {
+  bool null = false;
+  Datum datum = datum_at(row, col, &null);
+  const char* chars = guarded([&] { return TextDatumGetCString(datum); });
+  return chars;
+}
+
+std::string Result::timestamp_at(std::uint64_t row, int col) const {
+  bool null = false;
+  Datum datum = datum_at(row, col, &null);
+  char buffer[MAXDATELEN + 1];
+  guarded([&] { JsonEncodeDateTime(buffer, datum, TIMESTAMPTZOID, nullptr); });
+  return buffer;
+}
+
+TimestampTz Result::timestamptz_at(std::uint64_t row, int col) const {
+  bool null = false;
+  return DatumGetTimestampTz(datum_at(row, col, &null));
+}
+
+Statement::Statement(const char* sql, std::initializer_list<Oid> param_types) : sql_(sql) {
+  if (param_types.size() > kMaxParams) throw std::logic_error("sora_credits: too many params");
+  for (Oid type : param_types) types_[nparams_++] = type;
+}
+
+SPIPlanPtr Statement::plan() {
+  if (plan_ != nullptr && schema_ == bound_schema) return plan_;
+  std::string sql = sql_;
+  static constexpr std::string_view kToken = "@extschema@";
+  for (auto at = sql.find(kToken); at != std::string::npos; at = sql.find(kToken, at)) {
+    sql.replace(at, kToken.size(), bound_schema_sql);
+    at += bound_schema_sql.size();
+  }
+  guarded([&] {
+    if (plan_ != nullptr) SPI_freeplan(plan_);
+    plan_ = nullptr;
+    SPIPlanPtr prepared = SPI_prepare(sql.c_str(), nparams_, types_.data());
+    if (prepared == nullptr) {
+      elog(ERROR, "sora_credits: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+    }
+    SPI_keepplan(prepared);
+    plan_ = prepared;
+  });
+  schema_ = bound_schema;
+  return plan_;
+}
+
+Result Statement::run(std::initializer_list<Param> params, Access access) {
+  if (static_cast<int>(params.size()) != nparams_) {
+    throw std::logic_error("sora_credits: wrong number of statement parameters");
+  }
+  Datum values[kMaxParams];
+  char nulls[kMaxParams];
+  int i = 0;
+  for (const Param& p : params) {
+    values[i] = p.value;
+    nulls[i] = p.is_null ? 'n' : ' ';
+    ++i;
+  }
+  SPIPlanPtr prepared = plan();
+  bool read_only = access == Access::kReadOnly;
+  return guarded([&] {
+    int rc = SPI_execute_plan(prepared, values, nulls, read_only, 0);
+    if (rc < 0) elog(ERROR, "sora_credits: SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+    return Result(SPI_tuptable, SPI_processed);
+  });
+}
+
+void spi_begin(FunctionCallInfo fcinfo) {
+  bind_schema(fcinfo->flinfo->fn_oid);
+  guarded([] {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "sora_credits: SPI_connect failed");
+  });
+}
+
+void spi_end() {
+  guarded([] {
+    if (SPI_finish() != SPI_OK_FINISH) elog(ERROR, "sora_credits: SPI_finish failed");
+  });
+}
+
+}  // namespace sora::pg

@@ -1,0 +1,87 @@
+// SPI access for the API: statements prepared once per backend, typed parameters and results.
+//
+// Statement SQL names our own objects as @extschema@.table, like the install script; the
+// schema is the one of the SQL function being called, so the extension works in any schema
+// and plans are prepared again if it is dropped and created elsewhere in the same backend.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "../core/validation.hpp"
+#include "postgres.hpp"
+
+namespace sora::pg {
+
+struct Uuid {
+  pg_uuid_t value;
+  bool operator==(const Uuid& other) const;
+  std::string text() const;
+};
+
+// A text argument of the SQL call: the view for the C++ rules, the datum to pass on.
+struct TextArg {
+  core::OptionalText view;
+  Datum datum;
+};
+
+// One statement parameter.
+struct Param {
+  Datum value;
+  bool is_null;
+};
+Param param(const TextArg& text);
+Param param(const Uuid& uuid);
+Param param(std::int64_t number);
+Param param(std::string_view text);  // copies into a new text datum
+Param null_param();
+
+class Result {
+ public:
+  Result() = default;
+  Result(SPITupleTable* table, std::uint64_t rows) : table_(table), rows_(rows) {}
+  std::uint64_t rows() const { return rows_; }
+  // Columns are numbered from 1, as in SPI.
+  bool is_null(std::uint64_t row, int col) const;
+  std::int64_t int64_at(std::uint64_t row, int col) const;
+  std::int32_t int32_at(std::uint64_t row, int col) const;
+  bool bool_at(std::uint64_t row, int col) const;
+  Uuid uuid_at(std::uint64_t row, int col) const;
+  std::string text_at(std::uint64_t row, int col) const;
+  // A timestamptz rendered exactly as to_jsonb() renders it.
+  std::string timestamp_at(std::uint64_t row, int col) const;
+  TimestampTz timestamptz_at(std::uint64_t row, int col) const;
+  HeapTuple tuple(std::uint64_t row) const { return table_->vals[row]; }
+
+ private:
+  Datum datum_at(std::uint64_t row, int col, bool* is_null) const;
+  SPITupleTable* table_ = nullptr;
+  std::uint64_t rows_ = 0;
+};
+
+enum class Access { kReadWrite, kReadOnly };
+
+class Statement {
+ public:
+  static constexpr int kMaxParams = 8;
+  Statement(const char* sql, std::initializer_list<Oid> param_types);
+  Result run(std::initializer_list<Param> params, Access access = Access::kReadWrite);
+
+ private:
+  SPIPlanPtr plan();
+  const char* sql_;
+  int nparams_ = 0;
+  std::array<Oid, kMaxParams> types_{};
+  SPIPlanPtr plan_ = nullptr;
+  Oid schema_ = InvalidOid;
+};
+
+// Connects SPI for one call and binds the statements to the calling function's schema.
+void spi_begin(FunctionCallInfo fcinfo);
+void spi_end();
+
+}  // namespace sora::pg

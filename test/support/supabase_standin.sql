@@ -1,0 +1,67 @@
+-- A faithful stand-in for what Supabase puts in every database, for plain PostgreSQL:
+-- the API roles, the auth schema with auth.users, and auth.uid()/role()/jwt() exactly as
+-- Supabase defines them. Used by the demo and every test suite; idempotent per database
+-- (roles are cluster-wide and created once).
+
+DO $$
+BEGIN
+  IF pg_catalog.to_regrole('anon') IS NULL THEN
+    CREATE ROLE anon NOLOGIN NOINHERIT;
+    CREATE ROLE authenticated NOLOGIN NOINHERIT;
+    CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS;
+    CREATE ROLE authenticator LOGIN NOINHERIT;
+    CREATE ROLE supabase_auth_admin LOGIN NOINHERIT CREATEROLE;
+    GRANT anon, authenticated, service_role TO authenticator;
+    ALTER ROLE authenticated SET statement_timeout = '8s';
+    ALTER ROLE anon SET statement_timeout = '3s';
+  END IF;
+END
+$$;
+
+CREATE SCHEMA auth AUTHORIZATION supabase_auth_admin;
+
+CREATE TABLE auth.users (
+  id uuid PRIMARY KEY,
+  email text,
+  raw_user_meta_data jsonb,
+  raw_app_meta_data jsonb,
+  created_at timestamptz DEFAULT now(),
+  updated_at timestamptz DEFAULT now()
+);
+ALTER TABLE auth.users OWNER TO supabase_auth_admin;
+
+CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$
+  select coalesce(
+    nullif(current_setting('request.jwt.claim.sub', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
+  )::uuid
+$$;
+
+CREATE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$
+  select coalesce(
+    nullif(current_setting('request.jwt.claim.role', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role')
+  )::text
+$$;
+
+CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $$
+  select coalesce(
+    nullif(current_setting('request.jwt.claim', true), ''),
+    nullif(current_setting('request.jwt.claims', true), '')
+  )::jsonb
+$$;
+
+ALTER FUNCTION auth.uid() OWNER TO supabase_auth_admin;
+ALTER FUNCTION auth.role() OWNER TO supabase_auth_admin;
+ALTER FUNCTION auth.jwt() OWNER TO supabase_auth_admin;
+
+GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
+GRANT EXECUTE ON FUNCTION auth.uid(), auth.role(), auth.jwt() TO anon, authenticated, service_role;
+GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
+
+-- Supabase's default privileges: everything new in public is open to the API roles.
+-- The extension must revoke what it does not mean to grant; keeping these here makes
+-- the tests see what a real Supabase database would do.
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;
