@@ -5,7 +5,8 @@
 
 -- Security: every name below is schema-qualified, and this pins the script's search_path
 -- so that no object of the installer's path (or pg_temp) can shadow a built-in.
-SET search_path = pg_catalog, pg_temp;
+-- LOCAL: it ends with the script (a plain SET would leak into the installer's session).
+SET LOCAL search_path = pg_catalog, pg_temp;
 
 -- Refuse, in one message, a database that is not Supabase-compatible. Nothing is created
 -- before this check, and the error rolls back CREATE EXTENSION as a whole.

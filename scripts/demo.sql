@@ -1,0 +1,92 @@
+-- The narrated demo (run by scripts/demo.sh). Each step calls the API the way PostgREST
+-- does for a Supabase app: a role, and the user's JWT claims in request.jwt.claims.
+\pset footer off
+\pset null '(null)'
+
+-- Shows an expected refusal as a row (SQLSTATE, message, DETAIL, HINT) instead of
+-- stopping the demo.
+CREATE FUNCTION pg_temp.refusal(statement text)
+RETURNS TABLE (code text, message text, detail text, hint text) LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE statement;
+  RAISE EXCEPTION 'expected a refusal, but the call succeeded';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+                          detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+  RETURN NEXT;
+END
+$$;
+
+\echo
+\echo '== 1. The operator installs the extension and sets a sign-up bonus of 20 credits'
+CREATE EXTENSION sora_credits;
+ALTER DATABASE demo SET sora_credits.signup_credits = 20;
+SET sora_credits.signup_credits = 20;
+SELECT model, resolution, credits_per_second FROM video_pricing ORDER BY model, credits_per_second;
+
+\echo '== 2. Lan signs up (Supabase Auth inserts into auth.users): her account gets the bonus'
+INSERT INTO auth.users (id, email) VALUES ('0a0a0a0a-0000-4000-8000-00000000000a', 'lan@example.vn');
+SELECT credits, lifetime_granted FROM profiles WHERE id = '0a0a0a0a-0000-4000-8000-00000000000a';
+
+\echo '== 3. Lan asks for a 5-second 720p video (3 credits/s = 15 credits), with an idempotency key'
+SET ROLE authenticated;
+SELECT set_config('request.jwt.claims',
+  '{"sub":"0a0a0a0a-0000-4000-8000-00000000000a","role":"authenticated"}', false) \gset
+SELECT jsonb_pretty(create_video_generation('Một chú mèo cưỡi xe máy qua phố cổ Hà Nội', 5,
+  '720p', 'sora-2', 'lan-request-1')) AS create_video_generation;
+
+\echo '== 4. A second video of 15 credits is refused: she has only 5 left, nothing is written'
+SELECT * FROM pg_temp.refusal(
+  $$SELECT create_video_generation('Hoàng hôn trên vịnh Hạ Long', 5, '720p')$$);
+
+\echo '== 5. Her app retries the first request (same key): the same video, no second charge'
+SELECT create_video_generation('Một chú mèo cưỡi xe máy qua phố cổ Hà Nội', 5, '720p',
+  'sora-2', 'lan-request-1') ->> 'idempotent_replay' AS idempotent_replay,
+  (get_credit_info() ->> 'credits')::int AS credits_now;
+SELECT id AS video_id FROM videos \gset
+
+\echo '== 6. The worker (service_role) claims the job; the model fails; the worker refunds it'
+RESET ROLE;
+SET ROLE service_role;
+SELECT set_config('request.jwt.claims', '{"role":"service_role"}', false) \gset
+SELECT id, status, credits_cost FROM claim_video_jobs(10);
+SELECT jsonb_pretty(refund_video_credits(:'video_id', 'model timeout')) AS refund_video_credits;
+\echo '   The worker retries its callback: refunded once, not twice'
+SELECT refund_video_credits(:'video_id', 'model timeout') ->> 'already_refunded' AS already_refunded;
+
+\echo '== 7. Lan makes a 4-second 480p video; this time the worker completes it'
+RESET ROLE;
+SET ROLE authenticated;
+SELECT set_config('request.jwt.claims',
+  '{"sub":"0a0a0a0a-0000-4000-8000-00000000000a","role":"authenticated"}', false) \gset
+SELECT create_video_generation('Phở bò buổi sáng', 4, '480p') ->> 'video_id' AS video_id \gset
+RESET ROLE;
+SET ROLE service_role;
+SELECT set_config('request.jwt.claims', '{"role":"service_role"}', false) \gset
+SELECT count(*) AS claimed FROM claim_video_jobs(10);
+SELECT complete_video_generation(:'video_id', 'https://cdn.example.vn/videos/pho.mp4') ->> 'status' AS status;
+
+\echo '== 8. Lan deletes that video: her video list no longer shows it (RLS), the bin does'
+RESET ROLE;
+SET ROLE authenticated;
+SELECT set_config('request.jwt.claims',
+  '{"sub":"0a0a0a0a-0000-4000-8000-00000000000a","role":"authenticated"}', false) \gset
+SELECT soft_delete_video(:'video_id') ->> 'already_deleted' AS already_deleted;
+SELECT prompt, status FROM videos ORDER BY created_at;
+SELECT prompt, status FROM list_deleted_videos();
+
+\echo '== 9. She restores it within the restore window (30 days by default)'
+SELECT restore_video(:'video_id') ->> 'success' AS restored;
+SELECT prompt, status, video_url FROM videos WHERE deleted_at IS NULL ORDER BY created_at;
+
+\echo '== 10. Her credit information (read from counters: no sum over her history)'
+SELECT jsonb_pretty(get_credit_info()) AS get_credit_info;
+
+\echo '== 11. She cannot refund her own videos or give herself credits'
+SELECT * FROM pg_temp.refusal($$SELECT refund_video_credits('00000000-0000-0000-0000-000000000000')$$);
+SELECT * FROM pg_temp.refusal($$UPDATE profiles SET credits = 1000000$$);
+
+\echo '== 12. The operator checks the ledger: every balance equals the sum of its entries'
+RESET ROLE;
+SELECT kind, amount, balance_after, description FROM credit_transactions ORDER BY id;
+SELECT count(*) AS accounts_out_of_balance FROM verify_ledger();

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what building, testing and the demo need, from Debian bookworm packages,
+# when it is missing. Safe to run again: it does nothing when all is there.
+set -euo pipefail
+
+packages=(
+  g++ make cmake                      # compiler and build tools
+  postgresql-15                       # server binaries for the throwaway cluster
+  postgresql-server-dev-15            # PGXS, server headers, pg_isolation_regress
+  libpqxx-dev                         # C++ client for the integration tests
+  libgtest-dev                        # GoogleTest
+  postgresql-15-pgtap                 # pgTAP
+  libtap-parser-sourcehandler-pgtap-perl  # pg_prove
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" = 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
