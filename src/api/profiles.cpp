@@ -28,6 +28,8 @@ LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner) {
   }
   video.balance = lock_profile(video.owner);
   video.row = lock.run({pg::param(video_id)});
+  // Gone meanwhile: only when its owner was deleted, which cascades to the video.
+  if (video.row.rows() == 0) throw core::messages::video_not_found();
   return video;
 }
 
