@@ -158,7 +158,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   RAISE EXCEPTION 'credit_transactions is append-only: ledger entries cannot be changed'
     USING ERRCODE = 'insufficient_privilege',
-          HINT = 'Correct a balance with a new entry (grant_credits with kind adjustment).';
+          HINT = 'The ledger only grows: a correction is a new entry, never an edit.';
 END
 $$;
 REVOKE ALL ON FUNCTION @extschema@.credit_transactions_refuse_update() FROM PUBLIC;
@@ -363,6 +363,10 @@ TO service_role;
 ------------------------------------------------------------------------------------------
 -- The sign-up trigger on auth.users
 ------------------------------------------------------------------------------------------
+
+-- Users who signed up before the extension was installed get their account now, with no
+-- credits (the sign-up bonus is for sign-ups, and a backfill should not mint credits).
+INSERT INTO @extschema@.profiles (id, user_id) SELECT u.id, u.id FROM auth.users u;
 
 CREATE TRIGGER sora_credits_on_auth_user_created AFTER INSERT ON auth.users
   FOR EACH ROW EXECUTE FUNCTION @extschema@.handle_new_user();
