@@ -45,8 +45,8 @@ struct Charge {
   std::string created_at;
 };
 
-// The whole charge, in the caller's transaction: lock the profile, replay check, balance
-// check, then video + balance + ledger entry in one statement.
+// The whole charge, in the caller's transaction: lock the profile, replay check, price,
+// balance check, then video + balance + ledger entry in one statement.
 Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
   static pg::Statement price(
       "SELECT credits_per_second::bigint FROM @extschema@.video_pricing "
@@ -87,10 +87,6 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
   pg::Uuid user = signed_in_user();
   core::validate(core::VideoRequest{prompt.view, duration, resolution.view, model.view, key.view});
 
-  pg::Result priced = price.run({pg::param(model), pg::param(resolution)});
-  if (priced.rows() == 0) throw messages::unknown_price(*model.view, *resolution.view);
-  std::int64_t cost = core::video_cost(priced.int64_at(0, 1), *duration);
-
   std::int64_t balance = lock_profile(user);
 
   Charge result;
@@ -111,6 +107,10 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
     }
   }
 
+  // After the replay check: a retry is answered even if the price was withdrawn since.
+  pg::Result priced = price.run({pg::param(model), pg::param(resolution)});
+  if (priced.rows() == 0) throw messages::unknown_price(*model.view, *resolution.view);
+  std::int64_t cost = core::video_cost(priced.int64_at(0, 1), *duration);
   core::require_balance(balance, cost);
   pg::Result written = write.run(
       {pg::param(user), pg::param(prompt), pg::param(model), pg::param(resolution),
