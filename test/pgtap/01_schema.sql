@@ -4,15 +4,6 @@
 BEGIN;
 SELECT plan(224);
 
--- Helper: what PostgREST does at the start of a request (role + JWT claims, transaction-local).
-CREATE FUNCTION pg_temp.act_as(p_role text, p_sub uuid DEFAULT NULL) RETURNS void
-LANGUAGE sql AS $$
-  SELECT set_config('role', 'none', true);
-  SELECT set_config('request.jwt.claims',
-                    jsonb_strip_nulls(jsonb_build_object('sub', p_sub, 'role', p_role))::text, true);
-  SELECT set_config('role', p_role, true);
-$$;
-
 -- Helper: the definitions of the unique indexes of a table.
 CREATE FUNCTION pg_temp.unique_indexes(p_table regclass) RETURNS SETOF text
 LANGUAGE sql AS $$
@@ -349,7 +340,7 @@ SELECT is(current_setting('sora_credits.restore_window'), '7 days', 'restore_win
 SELECT lives_ok($$SET LOCAL sora_credits.restore_window = '30 days'$$, 'restore_window: back to 30 days');
 
 -- Only a superuser may change them: a user who could raise the bonus could mint credits.
-SELECT pg_temp.act_as('authenticated', '01000000-0000-4000-8000-000000000001');
+SELECT test.act_as('authenticated', '01000000-0000-4000-8000-000000000001');
 SELECT throws_ok($$SET LOCAL sora_credits.signup_credits = 1000$$, '42501',
                  'permission denied to set parameter "sora_credits.signup_credits"',
                  'authenticated cannot SET sora_credits.signup_credits');

@@ -5,34 +5,13 @@
 BEGIN;
 SELECT plan(62);
 
--- Helper: what PostgREST does at the start of a request (role + JWT claims, transaction-local).
-CREATE FUNCTION pg_temp.act_as(p_role text, p_sub uuid DEFAULT NULL) RETURNS void
-LANGUAGE sql AS $$
-  SELECT set_config('role', 'none', true);
-  SELECT set_config('request.jwt.claims',
-                    jsonb_strip_nulls(jsonb_build_object('sub', p_sub, 'role', p_role))::text, true);
-  SELECT set_config('role', p_role, true);
-$$;
-
--- Results of calls, kept by name for later assertions.
-CREATE TEMP TABLE res (name text PRIMARY KEY, r jsonb);
-GRANT ALL ON res TO PUBLIC;
-CREATE FUNCTION pg_temp.res(p_name text) RETURNS jsonb LANGUAGE sql AS
-  $$ SELECT r FROM res WHERE name = p_name $$;
-CREATE FUNCTION pg_temp.vid(p_name text) RETURNS uuid LANGUAGE sql AS
-  $$ SELECT (r->>'video_id')::uuid FROM res WHERE name = p_name $$;
-CREATE FUNCTION pg_temp.balance(p_user uuid) RETURNS bigint LANGUAGE sql AS
-  $$ SELECT credits FROM public.profiles WHERE id = p_user $$;
-CREATE FUNCTION pg_temp.n_entries(p_user uuid) RETURNS int LANGUAGE sql AS
-  $$ SELECT count(*)::int FROM public.credit_transactions WHERE user_id = p_user $$;
-
 ------------------------------------------------------------------------------------------
 -- Sign-up: the trigger on auth.users creates the profile, with the bonus as a ledger entry
 ------------------------------------------------------------------------------------------
 -- First, before anything in this session has loaded the library: a user's attempt to raise
 -- the bonus is either refused, or kept only as a placeholder that loading the library then
 -- rejects. Either way, the next sign-up gets no bonus.
-SELECT pg_temp.act_as('authenticated', '05000000-0000-4000-8000-000000000001');
+SELECT test.act_as('authenticated', '05000000-0000-4000-8000-000000000001');
 DO $$
 BEGIN
   SET LOCAL sora_credits.signup_credits = 1000;
@@ -71,13 +50,13 @@ SELECT results_eq($$SELECT credits, (SELECT count(*)::int FROM public.credit_tra
                   'signup by supabase_auth_admin (as Supabase Auth does it): profile with the bonus and its entry');
 SELECT results_eq($$SELECT credits FROM public.profiles WHERE id = '05000000-0000-4000-8000-000000000002'$$,
                   $$VALUES (0::bigint)$$, 'signup with signup_credits = 0: a profile with 0 credits');
-SELECT is(pg_temp.n_entries('05000000-0000-4000-8000-000000000002'), 0, 'signup without a bonus: no ledger row');
+SELECT is(test.n_entries('05000000-0000-4000-8000-000000000002'), 0, 'signup without a bonus: no ledger row');
 
 -- A fresh account as its owner sees it.
-SELECT pg_temp.act_as('authenticated', '05000000-0000-4000-8000-000000000002');
-INSERT INTO res SELECT 'vic_fresh', public.get_credit_info();
+SELECT test.act_as('authenticated', '05000000-0000-4000-8000-000000000002');
+INSERT INTO test.res SELECT 'vic_fresh', public.get_credit_info();
 RESET ROLE;
-SELECT is(pg_temp.res('vic_fresh'),
+SELECT is(test.res('vic_fresh'),
           jsonb_build_object('user_id', '05000000-0000-4000-8000-000000000002', 'credits', 0,
                              'credits_reserved', 0, 'lifetime_granted', 0, 'lifetime_spent', 0,
                              'lifetime_refunded', 0, 'active_videos', 0, 'deleted_videos', 0,
@@ -87,64 +66,64 @@ SELECT is(pg_temp.res('vic_fresh'),
 ------------------------------------------------------------------------------------------
 -- grant_credits: shape, values, the ledger entry
 ------------------------------------------------------------------------------------------
-SELECT pg_temp.act_as('service_role');
-INSERT INTO res SELECT 'g1', public.grant_credits('05000000-0000-4000-8000-000000000001', 100, 'purchase', 'pay_1');
+SELECT test.act_as('service_role');
+INSERT INTO test.res SELECT 'g1', public.grant_credits('05000000-0000-4000-8000-000000000001', 100, 'purchase', 'pay_1');
 RESET ROLE;
-SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(pg_temp.res('g1')) k),
+SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(test.res('g1')) k),
           ARRAY['credits_granted', 'credits_remaining', 'idempotent_replay', 'success', 'transaction_id'],
           'grant_credits returns exactly the contract keys');
-SELECT is(pg_temp.res('g1') - 'transaction_id',
+SELECT is(test.res('g1') - 'transaction_id',
           '{"success": true, "credits_granted": 100, "credits_remaining": 120, "idempotent_replay": false}'::jsonb,
           'grant: success, credits_granted 100, credits_remaining 120, idempotent_replay false');
 SELECT results_eq($$SELECT id, user_id, amount, balance_after, kind, reference FROM public.credit_transactions
                     WHERE kind = 'purchase' AND reference = 'pay_1'$$,
-                  $$SELECT (pg_temp.res('g1')->>'transaction_id')::bigint, '05000000-0000-4000-8000-000000000001'::uuid,
+                  $$SELECT (test.res('g1')->>'transaction_id')::bigint, '05000000-0000-4000-8000-000000000001'::uuid,
                            100::bigint, 120::bigint, 'purchase'::text, 'pay_1'::text$$,
                   'grant: one purchase ledger row, id = transaction_id');
-SELECT is(pg_temp.balance('05000000-0000-4000-8000-000000000001'), 120::bigint, 'grant: balance 20 + 100');
+SELECT is(test.balance('05000000-0000-4000-8000-000000000001'), 120::bigint, 'grant: balance 20 + 100');
 
 -- A retried webhook: same (kind, reference), same user and amount: the original, nothing granted.
-SELECT pg_temp.act_as('service_role');
-INSERT INTO res SELECT 'g1_replay', public.grant_credits('05000000-0000-4000-8000-000000000001', 100, 'purchase', 'pay_1');
+SELECT test.act_as('service_role');
+INSERT INTO test.res SELECT 'g1_replay', public.grant_credits('05000000-0000-4000-8000-000000000001', 100, 'purchase', 'pay_1');
 RESET ROLE;
-SELECT is(pg_temp.res('g1_replay')->'transaction_id', pg_temp.res('g1')->'transaction_id', 'replay: same transaction_id');
-SELECT is(pg_temp.res('g1_replay')->'idempotent_replay', 'true'::jsonb, 'replay: idempotent_replay true');
-SELECT is(pg_temp.res('g1_replay')->'credits_remaining', '120'::jsonb, 'replay: credits_remaining 120');
-SELECT results_eq($$SELECT pg_temp.balance('05000000-0000-4000-8000-000000000001'),
-                           pg_temp.n_entries('05000000-0000-4000-8000-000000000001')$$,
+SELECT is(test.res('g1_replay')->'transaction_id', test.res('g1')->'transaction_id', 'replay: same transaction_id');
+SELECT is(test.res('g1_replay')->'idempotent_replay', 'true'::jsonb, 'replay: idempotent_replay true');
+SELECT is(test.res('g1_replay')->'credits_remaining', '120'::jsonb, 'replay: credits_remaining 120');
+SELECT results_eq($$SELECT test.balance('05000000-0000-4000-8000-000000000001'),
+                           test.n_entries('05000000-0000-4000-8000-000000000001')$$,
                   $$VALUES (120::bigint, 2)$$, 'replay: nothing granted, no new ledger row');
 
 -- The same reference for something else: PT422, nothing written.
-SELECT pg_temp.act_as('service_role');
+SELECT test.act_as('service_role');
 SELECT throws_ok($$SELECT public.grant_credits('05000000-0000-4000-8000-000000000001', 150, 'purchase', 'pay_1')$$,
                  'PT422', 'This reference was already used for a different grant.', 'same reference, different amount: PT422');
 SELECT throws_ok($$SELECT public.grant_credits('05000000-0000-4000-8000-000000000002', 100, 'purchase', 'pay_1')$$,
                  'PT422', 'This reference was already used for a different grant.', 'same reference, different user: PT422');
 RESET ROLE;
-SELECT results_eq($$SELECT pg_temp.balance('05000000-0000-4000-8000-000000000001'), pg_temp.balance('05000000-0000-4000-8000-000000000002'),
+SELECT results_eq($$SELECT test.balance('05000000-0000-4000-8000-000000000001'), test.balance('05000000-0000-4000-8000-000000000002'),
                            (SELECT count(*)::int FROM public.credit_transactions)$$,
                   $$VALUES (120::bigint, 0::bigint, 3)$$, 'PT422: no balance changed, no ledger row written');
 
 -- A reference is unique per kind: the same reference under another kind is a new grant;
 -- kind defaults to purchase.
-SELECT pg_temp.act_as('service_role');
-INSERT INTO res SELECT 'g2', public.grant_credits('05000000-0000-4000-8000-000000000001', 5, 'grant', 'pay_1', 'goodwill');
-INSERT INTO res SELECT 'g3', public.grant_credits('05000000-0000-4000-8000-000000000001', 10);
-INSERT INTO res SELECT 'g_adjust', public.grant_credits('05000000-0000-4000-8000-000000000002', 1, 'adjustment', 'ticket-7');
+SELECT test.act_as('service_role');
+INSERT INTO test.res SELECT 'g2', public.grant_credits('05000000-0000-4000-8000-000000000001', 5, 'grant', 'pay_1', 'goodwill');
+INSERT INTO test.res SELECT 'g3', public.grant_credits('05000000-0000-4000-8000-000000000001', 10);
+INSERT INTO test.res SELECT 'g_adjust', public.grant_credits('05000000-0000-4000-8000-000000000002', 1, 'adjustment', 'ticket-7');
 RESET ROLE;
-SELECT is(pg_temp.res('g2') - 'transaction_id',
+SELECT is(test.res('g2') - 'transaction_id',
           '{"success": true, "credits_granted": 5, "credits_remaining": 125, "idempotent_replay": false}'::jsonb,
           'same reference under kind grant: a new grant');
 SELECT results_eq($$SELECT kind, reference, description FROM public.credit_transactions
-                    WHERE id = (pg_temp.res('g2')->>'transaction_id')::bigint$$,
+                    WHERE id = (test.res('g2')->>'transaction_id')::bigint$$,
                   $$VALUES ('grant'::text, 'pay_1'::text, 'goodwill'::text)$$, 'grant: kind, reference and description stored');
 SELECT results_eq($$SELECT kind, amount, reference FROM public.credit_transactions
-                    WHERE id = (pg_temp.res('g3')->>'transaction_id')::bigint$$,
+                    WHERE id = (test.res('g3')->>'transaction_id')::bigint$$,
                   $$VALUES ('purchase'::text, 10::bigint, NULL::text)$$, 'grant without p_kind: a purchase of 10');
-SELECT is(pg_temp.res('g_adjust')->'credits_remaining', '1'::jsonb, 'kind adjustment accepted');
+SELECT is(test.res('g_adjust')->'credits_remaining', '1'::jsonb, 'kind adjustment accepted');
 
 -- Bad arguments: 22023 naming the parameter; unknown user: PT404; nothing written.
-SELECT pg_temp.act_as('service_role');
+SELECT test.act_as('service_role');
 SELECT throws_ok(format('SELECT public.grant_credits(%s)', args), '22023', msg, what)
 FROM (VALUES
   ($$'05000000-0000-4000-8000-000000000001', 0$$, 'p_amount must be a positive number of credits.', 'amount 0'),
@@ -167,16 +146,16 @@ SELECT throws_ok($$SELECT public.grant_credits('05000000-0000-4000-8000-00000000
                  '22003', 'This amount would exceed the largest balance an account can hold.',
                  'grant that would overflow the balance: 22003');
 RESET ROLE;
-SELECT results_eq($$SELECT pg_temp.balance('05000000-0000-4000-8000-000000000001'),
-                           pg_temp.n_entries('05000000-0000-4000-8000-000000000001'),
+SELECT results_eq($$SELECT test.balance('05000000-0000-4000-8000-000000000001'),
+                           test.n_entries('05000000-0000-4000-8000-000000000001'),
                            (SELECT count(*)::int FROM public.credit_transactions WHERE reference = 'huge')$$,
                   $$VALUES (135::bigint, 4, 0)$$, 'refused grants (22023, PT404, 22003) wrote nothing');
 
 -- Users cannot grant themselves credits.
-SELECT pg_temp.act_as('authenticated', '05000000-0000-4000-8000-000000000001');
+SELECT test.act_as('authenticated', '05000000-0000-4000-8000-000000000001');
 SELECT throws_ok($$SELECT public.grant_credits('05000000-0000-4000-8000-000000000001', 1000)$$, '42501',
                  'permission denied for function grant_credits', 'authenticated cannot grant credits');
-SELECT pg_temp.act_as('anon');
+SELECT test.act_as('anon');
 SELECT throws_ok($$SELECT public.grant_credits('05000000-0000-4000-8000-000000000001', 1000)$$, '42501',
                  'permission denied for function grant_credits', 'anon cannot grant credits');
 RESET ROLE;
@@ -186,72 +165,72 @@ RESET ROLE;
 ------------------------------------------------------------------------------------------
 -- una: 20 bonus + 100 + 5 + 10 granted = 135; videos of 15, 30 and 5 = 50 spent; the 30 one
 -- refunded; the 15 one completed; the 5 one pending and soft-deleted.
-SELECT pg_temp.act_as('authenticated', '05000000-0000-4000-8000-000000000001');
-INSERT INTO res SELECT 'v15', public.create_video_generation('fifteen', 5, '720p', 'sora-2');
-INSERT INTO res SELECT 'v30', public.create_video_generation('thirty', 10, '720p', 'sora-2');
-INSERT INTO res SELECT 'v5', public.create_video_generation('five', 5, '480p', 'sora-2');
-SELECT pg_temp.act_as('service_role');
-SELECT lives_ok($$SELECT public.refund_video_credits(pg_temp.vid('v30'), 'failed')$$, 'refund the 30-credit video');
-SELECT lives_ok($$SELECT public.complete_video_generation(pg_temp.vid('v15'), 'https://cdn.example.com/15.mp4')$$,
+SELECT test.act_as('authenticated', '05000000-0000-4000-8000-000000000001');
+INSERT INTO test.res SELECT 'v15', public.create_video_generation('fifteen', 5, '720p', 'sora-2');
+INSERT INTO test.res SELECT 'v30', public.create_video_generation('thirty', 10, '720p', 'sora-2');
+INSERT INTO test.res SELECT 'v5', public.create_video_generation('five', 5, '480p', 'sora-2');
+SELECT test.act_as('service_role');
+SELECT lives_ok($$SELECT public.refund_video_credits(test.vid('v30'), 'failed')$$, 'refund the 30-credit video');
+SELECT lives_ok($$SELECT public.complete_video_generation(test.vid('v15'), 'https://cdn.example.com/15.mp4')$$,
                 'complete the 15-credit video');
-SELECT pg_temp.act_as('authenticated', '05000000-0000-4000-8000-000000000001');
-SELECT lives_ok($$SELECT public.soft_delete_video(pg_temp.vid('v5'))$$, 'soft delete the 5-credit video');
-INSERT INTO res SELECT 'info_own', public.get_credit_info();
-INSERT INTO res SELECT 'info_own_id', public.get_credit_info('05000000-0000-4000-8000-000000000001');
-SELECT pg_temp.act_as('service_role');
-INSERT INTO res SELECT 'info_service', public.get_credit_info('05000000-0000-4000-8000-000000000001');
+SELECT test.act_as('authenticated', '05000000-0000-4000-8000-000000000001');
+SELECT lives_ok($$SELECT public.soft_delete_video(test.vid('v5'))$$, 'soft delete the 5-credit video');
+INSERT INTO test.res SELECT 'info_own', public.get_credit_info();
+INSERT INTO test.res SELECT 'info_own_id', public.get_credit_info('05000000-0000-4000-8000-000000000001');
+SELECT test.act_as('service_role');
+INSERT INTO test.res SELECT 'info_service', public.get_credit_info('05000000-0000-4000-8000-000000000001');
 RESET ROLE;
 
-SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(pg_temp.res('info_own')) k),
+SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(test.res('info_own')) k),
           ARRAY['active_videos', 'credits', 'credits_reserved', 'deleted_videos', 'last_transaction_at',
                 'lifetime_granted', 'lifetime_refunded', 'lifetime_spent', 'user_id'],
           'get_credit_info returns exactly the contract keys');
-SELECT is(pg_temp.res('info_own') - 'last_transaction_at',
+SELECT is(test.res('info_own') - 'last_transaction_at',
           '{"user_id": "05000000-0000-4000-8000-000000000001", "credits": 115, "credits_reserved": 5,
             "lifetime_granted": 135, "lifetime_spent": 50, "lifetime_refunded": 30,
             "active_videos": 2, "deleted_videos": 1}'::jsonb,
           'get_credit_info: credits 115, reserved 5, granted 135, spent 50, refunded 30, 2 active, 1 deleted');
-SELECT is((pg_temp.res('info_own')->>'last_transaction_at')::timestamptz,
+SELECT is((test.res('info_own')->>'last_transaction_at')::timestamptz,
           (SELECT max(created_at) FROM public.credit_transactions WHERE user_id = '05000000-0000-4000-8000-000000000001'),
           'get_credit_info: last_transaction_at is the time of the last ledger entry');
-SELECT is((pg_temp.res('info_own')->>'credits')::bigint,
+SELECT is((test.res('info_own')->>'credits')::bigint,
           (SELECT sum(amount)::bigint FROM public.credit_transactions WHERE user_id = '05000000-0000-4000-8000-000000000001'),
           'get_credit_info: credits = sum of the ledger');
 -- The figures are kept as counters; they must agree with the rows they count.
-SELECT is((pg_temp.res('info_own')->>'credits_reserved')::bigint,
+SELECT is((test.res('info_own')->>'credits_reserved')::bigint,
           (SELECT coalesce(sum(credits_cost), 0)::bigint FROM public.videos
            WHERE user_id = '05000000-0000-4000-8000-000000000001' AND status IN ('pending', 'processing')),
           'credits_reserved = cost of the pending and processing videos');
-SELECT is(ARRAY[(pg_temp.res('info_own')->>'active_videos')::int, (pg_temp.res('info_own')->>'deleted_videos')::int],
+SELECT is(ARRAY[(test.res('info_own')->>'active_videos')::int, (test.res('info_own')->>'deleted_videos')::int],
           (SELECT ARRAY[count(*) FILTER (WHERE deleted_at IS NULL), count(*) FILTER (WHERE deleted_at IS NOT NULL)]::int[]
            FROM public.videos WHERE user_id = '05000000-0000-4000-8000-000000000001'),
           'active_videos and deleted_videos = the videos without and with deleted_at');
-SELECT is(ARRAY[(pg_temp.res('info_own')->>'lifetime_granted')::bigint, (pg_temp.res('info_own')->>'lifetime_spent')::bigint,
-                (pg_temp.res('info_own')->>'lifetime_refunded')::bigint],
+SELECT is(ARRAY[(test.res('info_own')->>'lifetime_granted')::bigint, (test.res('info_own')->>'lifetime_spent')::bigint,
+                (test.res('info_own')->>'lifetime_refunded')::bigint],
           (SELECT ARRAY[sum(amount) FILTER (WHERE kind IN ('signup_bonus', 'purchase', 'grant')),
                         -sum(amount) FILTER (WHERE kind = 'video_generation'),
                         sum(amount) FILTER (WHERE kind = 'refund')]::bigint[]
            FROM public.credit_transactions WHERE user_id = '05000000-0000-4000-8000-000000000001'),
           'lifetime_granted/spent/refunded = the sums of the ledger by kind');
-SELECT is(pg_temp.res('info_own_id'), pg_temp.res('info_own'), 'asking about oneself by id: the same answer');
-SELECT is(pg_temp.res('info_service'), pg_temp.res('info_own'), 'service_role asking with the id: the same answer');
+SELECT is(test.res('info_own_id'), test.res('info_own'), 'asking about oneself by id: the same answer');
+SELECT is(test.res('info_service'), test.res('info_own'), 'service_role asking with the id: the same answer');
 
 -- Who may ask about whom.
-SELECT pg_temp.act_as('authenticated', '05000000-0000-4000-8000-000000000001');
+SELECT test.act_as('authenticated', '05000000-0000-4000-8000-000000000001');
 SELECT throws_ok($$SELECT public.get_credit_info('05000000-0000-4000-8000-000000000002')$$, '42501',
                  'You can only view your own credit information.', 'authenticated asking about another user: 42501');
-SELECT pg_temp.act_as('authenticated');  -- a token without sub
+SELECT test.act_as('authenticated');  -- a token without sub
 SELECT throws_ok('SELECT public.get_credit_info()', '42501',
                  'Not signed in: this action needs an authenticated user.', 'authenticated without a user: 42501');
-SELECT pg_temp.act_as('authenticated', '05000000-0000-4000-8000-0000000000ff');
+SELECT test.act_as('authenticated', '05000000-0000-4000-8000-0000000000ff');
 SELECT throws_ok('SELECT public.get_credit_info()', 'PT404',
                  'No credit account exists for this user.', 'a signed-in user without a profile: PT404');
-SELECT pg_temp.act_as('service_role');
+SELECT test.act_as('service_role');
 SELECT throws_ok('SELECT public.get_credit_info()', '22023',
                  'p_user_id is required when no user is signed in.', 'service_role without an id: 22023');
 SELECT throws_ok($$SELECT public.get_credit_info('05000000-0000-4000-8000-0000000000ff')$$, 'PT404',
                  'No credit account exists for this user.', 'service_role, unknown id: PT404');
-SELECT pg_temp.act_as('anon');
+SELECT test.act_as('anon');
 SELECT throws_ok('SELECT public.get_credit_info()', '42501',
                  'permission denied for function get_credit_info', 'anon cannot call get_credit_info');
 RESET ROLE;
@@ -259,17 +238,17 @@ RESET ROLE;
 ------------------------------------------------------------------------------------------
 -- verify_ledger: empty when consistent, finds a tampered balance, service_role only
 ------------------------------------------------------------------------------------------
-SELECT pg_temp.act_as('service_role');
+SELECT test.act_as('service_role');
 SELECT is_empty('SELECT * FROM public.verify_ledger()', 'verify_ledger() is empty after all of this');
-SELECT pg_temp.act_as('authenticated', '05000000-0000-4000-8000-000000000001');
+SELECT test.act_as('authenticated', '05000000-0000-4000-8000-000000000001');
 SELECT throws_ok('SELECT * FROM public.verify_ledger()', '42501',
                  'permission denied for function verify_ledger', 'authenticated cannot call verify_ledger');
-SELECT pg_temp.act_as('anon');
+SELECT test.act_as('anon');
 SELECT throws_ok('SELECT * FROM public.verify_ledger()', '42501',
                  'permission denied for function verify_ledger', 'anon cannot call verify_ledger');
 RESET ROLE;
 UPDATE public.profiles SET credits = credits + 7 WHERE id = '05000000-0000-4000-8000-000000000002';
-SELECT pg_temp.act_as('service_role');
+SELECT test.act_as('service_role');
 SELECT results_eq('SELECT user_id, credits, ledger_sum FROM public.verify_ledger()',
                   $$VALUES ('05000000-0000-4000-8000-000000000002'::uuid, 8::bigint, 1::bigint)$$,
                   'verify_ledger() reports a balance that differs from its ledger');
@@ -279,8 +258,8 @@ RESET ROLE;
 -- GET /rpc/...: PostgREST runs STABLE functions in a READ ONLY transaction
 ------------------------------------------------------------------------------------------
 SET LOCAL transaction_read_only = on;
-SELECT pg_temp.act_as('authenticated', '05000000-0000-4000-8000-000000000001');
-SELECT is(public.get_credit_info(), pg_temp.res('info_own'), 'get_credit_info works read-only (GET)');
+SELECT test.act_as('authenticated', '05000000-0000-4000-8000-000000000001');
+SELECT is(public.get_credit_info(), test.res('info_own'), 'get_credit_info works read-only (GET)');
 SELECT results_eq('SELECT prompt FROM public.list_deleted_videos()', $$VALUES ('five'::text)$$,
                   'list_deleted_videos works read-only (GET)');
 SELECT throws_ok($$SELECT public.create_video_generation('by GET')$$, '25006', NULL,

@@ -6,15 +6,6 @@
 BEGIN;
 SELECT plan(123);
 
--- Helper: what PostgREST does at the start of a request (role + JWT claims, transaction-local).
-CREATE FUNCTION pg_temp.act_as(p_role text, p_sub uuid DEFAULT NULL) RETURNS void
-LANGUAGE sql AS $$
-  SELECT set_config('role', 'none', true);
-  SELECT set_config('request.jwt.claims',
-                    jsonb_strip_nulls(jsonb_build_object('sub', p_sub, 'role', p_role))::text, true);
-  SELECT set_config('role', p_role, true);
-$$;
-
 -- Users: alice with an active and a soft-deleted video, bob with one video; 100 credits each.
 SET LOCAL sora_credits.signup_credits = 100;
 INSERT INTO auth.users (id, email) VALUES
@@ -23,11 +14,11 @@ INSERT INTO auth.users (id, email) VALUES
 SET LOCAL sora_credits.signup_credits = 0;
 CREATE TEMP TABLE vids (name text PRIMARY KEY, id uuid);
 GRANT ALL ON vids TO PUBLIC;
-SELECT pg_temp.act_as('authenticated', '06000000-0000-4000-8000-000000000001');
+SELECT test.act_as('authenticated', '06000000-0000-4000-8000-000000000001');
 INSERT INTO vids SELECT 'a_active', (public.create_video_generation('a_active')->>'video_id')::uuid;
 INSERT INTO vids SELECT 'a_deleted', (public.create_video_generation('a_deleted')->>'video_id')::uuid;
 SELECT public.soft_delete_video((SELECT id FROM vids WHERE name = 'a_deleted'));
-SELECT pg_temp.act_as('authenticated', '06000000-0000-4000-8000-000000000002');
+SELECT test.act_as('authenticated', '06000000-0000-4000-8000-000000000002');
 INSERT INTO vids SELECT 'b_active', (public.create_video_generation('b_active')->>'video_id')::uuid;
 RESET ROLE;
 
@@ -45,14 +36,14 @@ SELECT results_eq('SELECT profiles, videos, entries, alice_entries FROM totals',
 -- SELECT visibility
 ------------------------------------------------------------------------------------------
 -- anon: prices only.
-SELECT pg_temp.act_as('anon');
+SELECT test.act_as('anon');
 SELECT results_eq('SELECT count(*)::int FROM public.video_pricing', ARRAY[5], 'anon reads video_pricing');
 SELECT throws_ok(format('SELECT * FROM public.%I', t), '42501', format('permission denied for table %s', t),
                  format('anon cannot read %s', t))
 FROM unnest(ARRAY['profiles', 'videos', 'credit_transactions']) t;
 
 -- the owner: their own profile, their own videos that are not deleted, their own ledger.
-SELECT pg_temp.act_as('authenticated', '06000000-0000-4000-8000-000000000001');
+SELECT test.act_as('authenticated', '06000000-0000-4000-8000-000000000001');
 SELECT results_eq('SELECT count(*)::int FROM public.video_pricing', ARRAY[5], 'authenticated reads video_pricing');
 SELECT results_eq('SELECT id, credits FROM public.profiles',
                   $$VALUES ('06000000-0000-4000-8000-000000000001'::uuid, 70::bigint)$$,
@@ -64,7 +55,7 @@ SELECT results_eq($$SELECT count(*)::int, count(*) FILTER (WHERE user_id = '0600
                   'SELECT alice_entries, alice_entries FROM totals', 'owner: all of their ledger rows and no one else''s');
 
 -- another user: none of alice's rows.
-SELECT pg_temp.act_as('authenticated', '06000000-0000-4000-8000-000000000002');
+SELECT test.act_as('authenticated', '06000000-0000-4000-8000-000000000002');
 SELECT is_empty($$SELECT * FROM public.profiles WHERE id = '06000000-0000-4000-8000-000000000001'$$,
                 'other user: cannot see alice''s profile');
 SELECT is_empty($$SELECT * FROM public.videos WHERE user_id = '06000000-0000-4000-8000-000000000001'$$,
@@ -74,12 +65,12 @@ SELECT is_empty($$SELECT * FROM public.credit_transactions WHERE user_id = '0600
 SELECT results_eq('SELECT prompt FROM public.videos', $$VALUES ('b_active'::text)$$, 'other user: only their own video');
 
 -- a token without sub: nothing.
-SELECT pg_temp.act_as('authenticated');
+SELECT test.act_as('authenticated');
 SELECT is_empty('SELECT * FROM public.profiles', 'authenticated without sub: no profile visible');
 SELECT is_empty('SELECT * FROM public.videos', 'authenticated without sub: no video visible');
 
 -- service_role: everything, deleted videos included.
-SELECT pg_temp.act_as('service_role');
+SELECT test.act_as('service_role');
 SELECT results_eq($$SELECT (SELECT count(*)::int FROM public.profiles), (SELECT count(*)::int FROM public.videos),
                            (SELECT count(*)::int FROM public.credit_transactions)$$,
                   'SELECT profiles, videos, entries FROM totals', 'service_role sees every row of every table');
@@ -104,13 +95,13 @@ INSERT INTO write_attempts VALUES
   ('credit_transactions', 'DELETE', $$DELETE FROM public.credit_transactions WHERE user_id = '06000000-0000-4000-8000-000000000001'$$),
   ('credit_transactions', 'TRUNCATE', 'TRUNCATE public.credit_transactions');
 
-SELECT pg_temp.act_as('anon');
+SELECT test.act_as('anon');
 SELECT throws_ok(stmt, '42501', format('permission denied for table %s', tbl), format('anon: %s on %s refused', op, tbl))
 FROM write_attempts ORDER BY tbl, op;
-SELECT pg_temp.act_as('authenticated', '06000000-0000-4000-8000-000000000001');
+SELECT test.act_as('authenticated', '06000000-0000-4000-8000-000000000001');
 SELECT throws_ok(stmt, '42501', format('permission denied for table %s', tbl), format('authenticated owner: %s on %s refused', op, tbl))
 FROM write_attempts ORDER BY tbl, op;
-SELECT pg_temp.act_as('service_role');
+SELECT test.act_as('service_role');
 SELECT throws_ok(stmt, '42501', format('permission denied for table %s', tbl), format('service_role: %s on %s refused', op, tbl))
 FROM write_attempts ORDER BY tbl, op;
 RESET ROLE;
@@ -119,12 +110,12 @@ SELECT results_eq($$SELECT (SELECT credits FROM public.profiles WHERE id = '0600
                   $$SELECT 70::bigint, videos, entries FROM totals$$, 'refused writes changed nothing');
 
 -- No row locks for users either: a FOR UPDATE/SHARE on a profile would block its charges.
-SELECT pg_temp.act_as('authenticated', '06000000-0000-4000-8000-000000000001');
+SELECT test.act_as('authenticated', '06000000-0000-4000-8000-000000000001');
 SELECT throws_ok(format('SELECT * FROM public.%I %s', t, l), '42501', format('permission denied for table %s', t),
                  format('authenticated: SELECT ... %s on %s refused', l, t))
 FROM unnest(ARRAY['profiles', 'videos', 'credit_transactions']) t,
      unnest(ARRAY['FOR UPDATE', 'FOR SHARE', 'FOR KEY SHARE']) l;
-SELECT pg_temp.act_as('anon');
+SELECT test.act_as('anon');
 SELECT throws_ok('SELECT * FROM public.video_pricing FOR UPDATE', '42501', 'permission denied for table video_pricing',
                  'anon: SELECT ... FOR UPDATE on video_pricing refused');
 RESET ROLE;
@@ -147,12 +138,12 @@ SELECT results_eq($$SELECT (SELECT count(*)::int FROM public.profiles WHERE id =
 ------------------------------------------------------------------------------------------
 -- video_pricing: written by service_role only
 ------------------------------------------------------------------------------------------
-SELECT pg_temp.act_as('service_role');
+SELECT test.act_as('service_role');
 SELECT lives_ok($$INSERT INTO public.video_pricing (model, resolution, credits_per_second) VALUES ('sora-2', '4k', 12)$$,
                 'service_role inserts a price');
 SELECT lives_ok($$UPDATE public.video_pricing SET credits_per_second = 13 WHERE model = 'sora-2' AND resolution = '4k'$$,
                 'service_role updates a price');
-SELECT pg_temp.act_as('authenticated', '06000000-0000-4000-8000-000000000001');
+SELECT test.act_as('authenticated', '06000000-0000-4000-8000-000000000001');
 SELECT results_eq($$SELECT credits_per_second FROM public.video_pricing WHERE resolution = '4k'$$, ARRAY[13],
                   'users see the new price');
 SELECT is(public.create_video_generation('in 4k', 1, '4k', 'sora-2')->'credits_charged', '13'::jsonb,
@@ -161,7 +152,7 @@ SELECT throws_ok(stmt, '42501', 'permission denied for table video_pricing', for
 FROM (VALUES ('INSERT', $$INSERT INTO public.video_pricing VALUES ('sora-2', '8k', 1)$$),
              ('UPDATE', $$UPDATE public.video_pricing SET credits_per_second = 1 WHERE model = 'sora-2-pro'$$),
              ('DELETE', $$DELETE FROM public.video_pricing WHERE model = 'sora-2-pro'$$)) AS w(op, stmt);
-SELECT pg_temp.act_as('anon');
+SELECT test.act_as('anon');
 SELECT throws_ok(stmt, '42501', 'permission denied for table video_pricing', format('anon: %s on video_pricing refused', op))
 FROM (VALUES ('INSERT', $$INSERT INTO public.video_pricing VALUES ('sora-2', '8k', 1)$$),
              ('UPDATE', $$UPDATE public.video_pricing SET credits_per_second = 1 WHERE model = 'sora-2-pro'$$),

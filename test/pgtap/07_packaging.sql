@@ -6,15 +6,6 @@
 BEGIN;
 SELECT plan(47);
 
--- Helper: what PostgREST does at the start of a request (role + JWT claims, transaction-local).
-CREATE FUNCTION pg_temp.act_as(p_role text, p_sub uuid DEFAULT NULL) RETURNS void
-LANGUAGE sql AS $$
-  SELECT set_config('role', 'none', true);
-  SELECT set_config('request.jwt.claims',
-                    jsonb_strip_nulls(jsonb_build_object('sub', p_sub, 'role', p_role))::text, true);
-  SELECT set_config('role', p_role, true);
-$$;
-
 -- Every object name the extension creates, for "nothing left" checks.
 CREATE TEMP TABLE our_functions (name name);
 INSERT INTO our_functions VALUES ('create_video_generation'), ('create_video_request'), ('soft_delete_video'),
@@ -37,7 +28,7 @@ $$;
 -- Use the installed extension first, so this session has cached its statements for public.
 SET LOCAL sora_credits.signup_credits = 10;
 INSERT INTO auth.users (id, email) VALUES ('07000000-0000-4000-8000-000000000001', 'early@example.com');
-SELECT pg_temp.act_as('authenticated', '07000000-0000-4000-8000-000000000001');
+SELECT test.act_as('authenticated', '07000000-0000-4000-8000-000000000001');
 SELECT is(public.create_video_generation('before the drop', 1, '480p')->'credits_remaining', '9'::jsonb,
           'the extension in public works before the drop');
 RESET ROLE;
@@ -90,35 +81,33 @@ SELECT results_eq($$SELECT p.credits, t.kind, t.amount FROM api.profiles p JOIN 
                     WHERE p.id = '07000000-0000-4000-8000-000000000003'$$,
                   $$VALUES (50::bigint, 'signup_bonus'::text, 50::bigint)$$,
                   'the trigger created the profile and the bonus in api');
-CREATE TEMP TABLE res (name text PRIMARY KEY, r jsonb);
-GRANT ALL ON res TO PUBLIC;
-SELECT pg_temp.act_as('authenticated', '07000000-0000-4000-8000-000000000003');
-INSERT INTO res SELECT 'charge', api.create_video_generation('in api', 5, '720p', 'sora-2', 'api-key');
-INSERT INTO res SELECT 'replay', api.create_video_generation('in api', 5, '720p', 'sora-2', 'api-key');
+SELECT test.act_as('authenticated', '07000000-0000-4000-8000-000000000003');
+INSERT INTO test.res SELECT 'charge', api.create_video_generation('in api', 5, '720p', 'sora-2', 'api-key');
+INSERT INTO test.res SELECT 'replay', api.create_video_generation('in api', 5, '720p', 'sora-2', 'api-key');
 SELECT throws_ok($$SELECT api.create_video_generation('too much', 60, '1080p', 'sora-2-pro')$$, 'PT402',
                  'Insufficient credits. You have 35 credits, but need 1200 credits.', 'api: PT402 from api tables');
 SELECT results_eq('SELECT prompt, status FROM api.videos', $$VALUES ('in api'::text, 'pending'::text)$$,
                   'api: the owner sees the video through RLS on api.videos');
-SELECT is(api.soft_delete_video((SELECT (r->>'video_id')::uuid FROM res WHERE name = 'charge'))->'already_deleted',
+SELECT is(api.soft_delete_video((SELECT (r->>'video_id')::uuid FROM test.res WHERE name = 'charge'))->'already_deleted',
           'false'::jsonb, 'api: soft_delete_video');
 SELECT results_eq('SELECT prompt FROM api.list_deleted_videos()', $$VALUES ('in api'::text)$$,
                   'api: list_deleted_videos (a SQL function) reads api.videos');
-SELECT is(api.restore_video((SELECT (r->>'video_id')::uuid FROM res WHERE name = 'charge'))->'already_active',
+SELECT is(api.restore_video((SELECT (r->>'video_id')::uuid FROM test.res WHERE name = 'charge'))->'already_active',
           'false'::jsonb, 'api: restore_video');
 SELECT is(api.get_credit_info()->'credits_reserved', '15'::jsonb, 'api: get_credit_info');
-SELECT pg_temp.act_as('service_role');
+SELECT test.act_as('service_role');
 SELECT results_eq('SELECT prompt, status FROM api.claim_video_jobs(10)', $$VALUES ('in api'::text, 'processing'::text)$$,
                   'api: claim_video_jobs');
-SELECT is(api.refund_video_credits((SELECT (r->>'video_id')::uuid FROM res WHERE name = 'charge'))->'credits_refunded',
+SELECT is(api.refund_video_credits((SELECT (r->>'video_id')::uuid FROM test.res WHERE name = 'charge'))->'credits_refunded',
           '15'::jsonb, 'api: refund_video_credits');
 SELECT is(api.grant_credits('07000000-0000-4000-8000-000000000003', 25, 'purchase', 'api-pay')->'credits_remaining',
           '75'::jsonb, 'api: grant_credits');
 SELECT is_empty('SELECT * FROM api.verify_ledger()', 'api: verify_ledger is empty');
 RESET ROLE;
-SELECT is((SELECT r - 'video_id' - 'created_at' - 'transaction_id' FROM res WHERE name = 'charge'),
+SELECT is((SELECT r - 'video_id' - 'created_at' - 'transaction_id' FROM test.res WHERE name = 'charge'),
           '{"success": true, "status": "pending", "credits_charged": 15, "credits_remaining": 35, "idempotent_replay": false}'::jsonb,
           'api: create_video_generation charged 15 of 50');
-SELECT is((SELECT r->'idempotent_replay' FROM res WHERE name = 'replay'), 'true'::jsonb, 'api: the replay found the api video');
+SELECT is((SELECT r->'idempotent_replay' FROM test.res WHERE name = 'replay'), 'true'::jsonb, 'api: the replay found the api video');
 SELECT results_eq($$SELECT kind, amount FROM api.credit_transactions WHERE user_id = '07000000-0000-4000-8000-000000000003' ORDER BY id$$,
                   $$VALUES ('signup_bonus'::text, 50::bigint), ('video_generation', -15), ('refund', 15), ('purchase', 25)$$,
                   'api: the whole ledger is in api.credit_transactions');
@@ -156,7 +145,7 @@ SELECT lives_ok('CREATE EXTENSION sora_credits', 'CREATE EXTENSION sora_credits 
 SELECT is((SELECT count(*)::int FROM public.video_pricing), 5, 'reinstalled in public with its seed prices');
 SET LOCAL sora_credits.signup_credits = 10;
 INSERT INTO auth.users (id, email) VALUES ('07000000-0000-4000-8000-000000000004', 'again@example.com');
-SELECT pg_temp.act_as('authenticated', '07000000-0000-4000-8000-000000000004');
+SELECT test.act_as('authenticated', '07000000-0000-4000-8000-000000000004');
 SELECT is(public.create_video_generation('after reinstall', 1, '480p')->'credits_remaining', '9'::jsonb,
           'the reinstalled extension works in this session');
 RESET ROLE;
@@ -175,7 +164,7 @@ SELECT is((SELECT count(*)::int FROM public.credit_transactions), 0,
           'the backfill writes no ledger entry');
 SELECT is_empty('SELECT * FROM public.verify_ledger()', 'the backfilled accounts are consistent');
 INSERT INTO auth.users (id, email) VALUES ('07000000-0000-4000-8000-000000000005', 'third@example.com');
-SELECT pg_temp.act_as('authenticated', '07000000-0000-4000-8000-000000000005');
+SELECT test.act_as('authenticated', '07000000-0000-4000-8000-000000000005');
 SELECT is(public.create_video_generation('third install', 1, '480p')->'credits_remaining', '9'::jsonb,
           'and works again, on the new tables');
 RESET ROLE;
