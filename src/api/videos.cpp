@@ -55,7 +55,7 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
   static pg::Statement replay(
       "SELECT v.id, v.prompt, v.duration_seconds, v.resolution, v.model, v.credits_cost, "
       "v.status, v.created_at, t.id "
-      "FROM @extschema@.videos v LEFT JOIN @extschema@.credit_transactions t "
+      "FROM @extschema@.videos v JOIN @extschema@.credit_transactions t "
       "ON t.video_id = v.id AND t.kind = 'video_generation' "
       "WHERE v.user_id = $1 AND v.idempotency_key = $2",
       {UUIDOID, TEXTOID});

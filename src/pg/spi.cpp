@@ -36,7 +36,6 @@ std::string Uuid::text() const {
 Param param(const TextArg& text) { return {text.datum, !text.view.has_value()}; }
 Param param(const Uuid& uuid) { return {UUIDPGetDatum(const_cast<pg_uuid_t*>(&uuid.value)), false}; }
 Param param(std::int64_t number) { return {Int64GetDatum(number), false}; }
-Param null_param() { return {Datum(0), true}; }
 
 Param param(std::string_view text) {
   Datum datum = guarded([&] {

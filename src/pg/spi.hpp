@@ -38,7 +38,6 @@ Param param(const TextArg& text);
 Param param(const Uuid& uuid);
 Param param(std::int64_t number);
 Param param(std::string_view text);  // copies into a new text datum
-Param null_param();
 
 class Result {
  public:
