@@ -6,7 +6,7 @@
 #include "../pg/args.hpp"
 #include "../pg/caller.hpp"
 #include "api.hpp"
-#include "profiles.hpp"
+#include "locks.hpp"
 
 namespace sora::api {
 

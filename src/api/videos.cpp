@@ -11,7 +11,7 @@
 #include "../pg/guard.hpp"
 #include "../pg/settings.hpp"
 #include "api.hpp"
-#include "profiles.hpp"
+#include "locks.hpp"
 
 namespace sora::api {
 

@@ -1,4 +1,4 @@
-#include "profiles.hpp"
+#include "locks.hpp"
 
 #include "../core/messages.hpp"
 
