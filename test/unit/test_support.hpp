@@ -77,14 +77,3 @@ inline bool is_valid_utf8(std::string_view s) {
       EXPECT_EQ(std::string(sora_err_->message()), std::string(msg)) << #stmt;           \
     }                                                                                    \
   } while (0)
-
-// Expects stmt to throw core::Error with this SQLSTATE (message not checked).
-#define EXPECT_CORE_SQLSTATE(stmt, state)                                                \
-  do {                                                                                   \
-    const auto sora_err_ = ::sora::test::catch_error([&] { stmt; });                     \
-    if (!sora_err_) {                                                                    \
-      ADD_FAILURE() << "expected core::Error " << (state) << " from: " #stmt;            \
-    } else {                                                                             \
-      EXPECT_STREQ(sora_err_->sqlstate(), (state)) << #stmt;                             \
-    }                                                                                    \
-  } while (0)
