@@ -26,10 +26,6 @@ std::string_view status_name(VideoStatus status) noexcept {
   return "pending";
 }
 
-bool holds_credits(VideoStatus status) noexcept {
-  return status == VideoStatus::kPending || status == VideoStatus::kProcessing;
-}
-
 Transition refund_transition(VideoStatus status) {
   switch (status) {
     case VideoStatus::kFailed: return Transition::kAlreadyDone;

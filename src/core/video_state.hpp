@@ -10,9 +10,6 @@ enum class VideoStatus { kPending, kProcessing, kCompleted, kFailed };
 VideoStatus parse_status(std::string_view text);  // throws on a value the table cannot hold
 std::string_view status_name(VideoStatus status) noexcept;
 
-// Whether a video in this status still holds its credits (counted in credits_reserved).
-bool holds_credits(VideoStatus status) noexcept;
-
 enum class Transition { kApply, kAlreadyDone };
 
 // Refund: failed means already refunded; completed cannot be refunded (PT409).

@@ -11,7 +11,6 @@
 namespace {
 
 using sora::core::complete_transition;
-using sora::core::holds_credits;
 using sora::core::parse_status;
 using sora::core::refund_transition;
 using sora::core::status_name;
@@ -49,13 +48,6 @@ TEST(VideoStatusText, UnknownStatusThrowsLogicError) {
   } catch (const std::logic_error& e) {
     EXPECT_EQ(std::string(e.what()), "unknown video status: refunded");
   }
-}
-
-TEST(HoldsCredits, OnlyPendingAndProcessing) {
-  EXPECT_TRUE(holds_credits(VideoStatus::kPending));
-  EXPECT_TRUE(holds_credits(VideoStatus::kProcessing));
-  EXPECT_FALSE(holds_credits(VideoStatus::kCompleted));
-  EXPECT_FALSE(holds_credits(VideoStatus::kFailed));
 }
 
 TEST(RefundTransition, PendingAndProcessingApply) {
