@@ -76,7 +76,7 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
       "  FROM video, profile RETURNING id"
       ") SELECT video.id, video.status, video.created_at, profile.credits, entry.id "
       "FROM video, profile, entry",
-      {UUIDOID, TEXTOID, TEXTOID, TEXTOID, INT4OID, INT8OID, TEXTOID, TEXTOID});
+      {UUIDOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID, TEXTOID, TEXTOID});
 
   pg::TextArg prompt = pg::read_text(fcinfo, 0);
   std::optional<std::int32_t> duration = pg::read_int32(fcinfo, 1);
