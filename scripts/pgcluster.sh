@@ -6,7 +6,8 @@
 # Why /tmp and not build/: the postgres user must be able to reach the folder, and a
 # socket path must stay under 107 bytes, which a deep checkout cannot promise.
 
-PG_BIN=$(pg_config --bindir)
+# SORA_PG_BIN: the server binaries to use (scripts/test.sh points it at its private copy).
+PG_BIN=${SORA_PG_BIN:-$(pg_config --bindir)}
 SORA_PGPORT=${SORA_PGPORT:-54329}
 
 # Runs a server binary as the postgres user when we are root (initdb and postgres refuse root).
