@@ -1,12 +1,8 @@
 #!/usr/bin/env bash
 # Builds the extension with PGXS (warnings are errors), then installs it:
 #   scripts/build.sh              into the PostgreSQL 15 found by pg_config (the demo);
-#   scripts/build.sh --stage DIR  into a private copy of that server under DIR (the tests).
-# The private copy holds its own postgres, initdb and pg_ctl next to symlinks to the system's
-# libraries and share files; PostgreSQL finds its lib and share folders relative to its own
-# binary, so a cluster started from DIR's bin folder loads this build and nothing else can
-# overwrite it (tests of several checkouts can run side by side, and nothing system-wide
-# changes). Start clusters from it with SORA_PG_BIN=DIR$(pg_config --bindir).
+#   scripts/build.sh --stage DIR  into a private copy of that server under DIR (the tests,
+#                                 see scripts/pgstage.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,15 +10,9 @@ make -s -f Makefile.pgxs WERROR=1 -j"$(nproc)"
 
 if [ "${1:-}" = --stage ]; then
   stage=${2:?usage: scripts/build.sh --stage DIR}
-  bindir=$(pg_config --bindir) pkglibdir=$(pg_config --pkglibdir) sharedir=$(pg_config --sharedir)
-  mkdir -p "$stage$bindir" "$stage$pkglibdir" "$stage$sharedir"
-  cp -a "$bindir/." "$stage$bindir/"            # real copies: they locate lib/share from here
-  cp -rs "$pkglibdir/." "$stage$pkglibdir/"
-  cp -rs "$sharedir/." "$stage$sharedir/"
-  # A system-wide install of another version must not shine through.
-  rm -f "$stage$pkglibdir"/sora_credits.so "$stage$sharedir"/extension/sora_credits*
-  make -s -f Makefile.pgxs install DESTDIR="$stage" >/dev/null
-  chmod -R a+rX "$stage"                         # the server runs as postgres
+  # shellcheck source=pgstage.sh
+  . scripts/pgstage.sh
+  pg_stage "$stage" make -s -f Makefile.pgxs install DESTDIR="$stage"
 else
   sudo=""
   [ "$(id -u)" = 0 ] || sudo=sudo

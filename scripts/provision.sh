@@ -11,6 +11,7 @@ packages=(
   libgtest-dev                        # GoogleTest
   postgresql-15-pgtap                 # pgTAP
   libtap-parser-sourcehandler-pgtap-perl  # pg_prove
+  build-essential debhelper postgresql-server-dev-all  # the Debian package (dh's PGXS sequence)
 )
 
 missing=()

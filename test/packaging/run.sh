@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The Debian package and the PGXN metadata:
+# - META.json is valid JSON and names the version of sora_credits.control (as the SemVer
+#   PGXN requires: 1.0 -> 1.0.0), and debian/changelog's upstream version is that version;
+# - dpkg-buildpackage builds postgresql-15-sora-credits from a copy of the source tree
+#   (it writes next to the tree, so never in the checkout itself);
+# - the .deb's name, version, dependencies and files are what PostgreSQL 15 needs;
+# - its files, extracted into a private server copy (scripts/pgstage.sh; nothing is
+#   installed system-wide), make a working extension in a throwaway cluster: grant,
+#   charge and balance as Supabase's roles would call them.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+failures=0
+check() { # check WHAT GOT EXPECTED
+  if [ "$2" = "$3" ]; then echo "ok - $1"; else
+    echo "not ok - $1"; echo "#   got:      $2"; echo "#   expected: $3"; failures=$((failures + 1))
+  fi
+}
+
+work=$(mktemp -d /tmp/sora_credits_deb.XXXXXX)
+chmod a+rx "$work"                                     # the server copy in it runs as postgres
+SORA_PG_BIN=$work/stage$(pg_config --bindir)          # the cluster below runs the package
+export SORA_PG_BIN
+# shellcheck source=../../scripts/pgcluster.sh
+. "$root/scripts/pgcluster.sh"
+# shellcheck source=../../scripts/pgstage.sh
+. "$root/scripts/pgstage.sh"
+trap 'pg_stop; rm -rf "$work"' EXIT
+
+# --- versions ---------------------------------------------------------------------------
+version=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" "$root/sora_credits.control")
+IFS=. read -r major minor patch <<<"$version"
+semver=$major.${minor:-0}.${patch:-0}
+meta=$(perl -MJSON::PP -0777 -ne '
+  my $m = decode_json($_);
+  print join("|", $m->{name}, $m->{version}, $m->{provides}{sora_credits}{version},
+                  $m->{provides}{sora_credits}{file}, $m->{provides}{sora_credits}{docfile},
+                  $m->{"meta-spec"}{version}), "\n"' "$root/META.json") \
+  || { echo "not ok - META.json is not valid JSON"; exit 1; }
+IFS='|' read -r meta_name meta_version meta_ext_version meta_file meta_docfile meta_spec <<<"$meta"
+check "META.json name" "$meta_name" sora_credits
+check "META.json version is the control file's default_version $version" "$meta_version" "$semver"
+check "META.json provides sora_credits at that version" "$meta_ext_version" "$semver"
+check "META.json meta-spec" "$meta_spec" 1.0.0
+for f in "$meta_file" "$meta_docfile"; do
+  check "META.json names $f, which exists" "$([ -f "$root/$f" ] && echo yes)" yes
+done
+deb_version=$(dpkg-parsechangelog -l "$root/debian/changelog" -S Version)
+upstream=${deb_version#*:}
+check "debian/changelog upstream version is the control file's default_version" "${upstream%-*}" "$version"
+
+# --- build ------------------------------------------------------------------------------
+src=$work/sora-credits
+mkdir "$src"
+# The files git tracks or would track, as they are in the working tree (not build outputs).
+(cd "$root" && git ls-files -z --cached --others --exclude-standard \
+   | tar --null --ignore-failed-read -T - -cf -) | tar -xf - -C "$src"
+if ! (cd "$src" && dpkg-buildpackage -b -us -uc) >"$work/build.log" 2>&1; then
+  tail -n 60 "$work/build.log"
+  echo "not ok - dpkg-buildpackage"
+  exit 1
+fi
+package=postgresql-15-sora-credits
+deb=$work/${package}_${upstream}_$(dpkg --print-architecture).deb
+[ -f "$deb" ] || { ls "$work"; echo "not ok - $deb was not built"; exit 1; }
+echo "ok - dpkg-buildpackage built $(basename "$deb")"
+
+# --- metadata ---------------------------------------------------------------------------
+check "package name" "$(dpkg-deb -f "$deb" Package)" "$package"
+check "package version" "$(dpkg-deb -f "$deb" Version)" "$deb_version"
+check "Depends names postgresql-15" \
+  "$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/^ *//; s/ .*//' | grep -x postgresql-15)" postgresql-15
+pkglibdir=$(pg_config --pkglibdir) extdir=$(pg_config --sharedir)/extension
+files=$(dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's/^\.//')
+check "the shared library is in $pkglibdir" \
+  "$(grep -x "$pkglibdir/sora_credits.so" <<<"$files")" "$pkglibdir/sora_credits.so"
+check "$extdir holds the control file and every sql/sora_credits--*.sql, nothing else" \
+  "$(grep "^$extdir/." <<<"$files" | sort)" \
+  "$( (echo "$extdir/sora_credits.control"; cd "$root/sql" && printf "$extdir/%s\n" sora_credits--*.sql) | sort)"
+
+# --- install into a private server copy and call the extension -------------------------
+pg_stage "$work/stage" dpkg-deb -x "$deb" "$work/stage"
+pg_start
+export PGDATABASE=sora_deb
+createdb "$PGDATABASE"
+psql -X -q -v ON_ERROR_STOP=1 -f "$root/test/support/supabase_standin.sql" >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION sora_credits'
+psql -X -q -v ON_ERROR_STOP=1 -f "$root/test/support/pgtap_helpers.sql"
+user=0d000000-0000-4000-8000-000000000001
+got=$(psql -X -q -At -v ON_ERROR_STOP=1 <<SQL
+SELECT extversion FROM pg_extension WHERE extname = 'sora_credits';
+INSERT INTO auth.users (id, email) VALUES ('$user', 'deb@example.com');
+BEGIN;
+SELECT test.act_as('service_role');
+SELECT r->>'credits_granted', r->>'credits_remaining'
+  FROM grant_credits('$user', 100, 'purchase', 'deb-check-1') r;
+COMMIT;
+BEGIN;
+SELECT test.act_as('authenticated', '$user');
+SELECT r->>'credits_charged', r->>'credits_remaining', r->>'status'
+  FROM create_video_generation('A lighthouse in a storm, from a .deb', 5, '720p') r;
+SELECT r->>'credits', r->>'credits_reserved', r->>'active_videos' FROM get_credit_info() r;
+COMMIT;
+SELECT credits FROM profiles WHERE id = '$user';
+SQL
+)
+check "the packaged extension: version, grant 100, charge 15 for 5 s of 720p, balance 85" \
+  "$(grep -v '^$' <<<"$got")" "$(printf '%s\n' "$version" '100|100' '15|85|pending' '85|15|1' 85)"
+
+[ "$failures" = 0 ] || { echo "$failures check(s) failed"; exit 1; }
