@@ -14,19 +14,28 @@ LANGUAGE sql AS $$
   SELECT set_config('role', p_role, true);
 $$;
 
--- Runs a statement; returns its error as {sqlstate, message, detail, hint} (NULL if none).
-CREATE FUNCTION test.error_of(p_sql text) RETURNS jsonb LANGUAGE plpgsql AS $$
+-- Runs a statement ($1 in it is p_arg, passed as a parameter the way PostgREST passes the
+-- request body); returns {rows} (rows returned or changed), or its error as
+-- {sqlstate, message, detail, hint}. Whatever it changed stays unless it failed.
+CREATE FUNCTION test.outcome(p_sql text, p_arg text DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql AS $$
 DECLARE
-  v_state text; v_message text; v_detail text; v_hint text;
+  v_rows bigint; v_state text; v_message text; v_detail text; v_hint text;
 BEGIN
-  EXECUTE p_sql;
-  RETURN NULL;
+  EXECUTE p_sql USING p_arg;
+  GET DIAGNOSTICS v_rows = ROW_COUNT;
+  RETURN jsonb_build_object('rows', v_rows);
 EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
                           v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
   RETURN jsonb_build_object('sqlstate', v_state, 'message', v_message,
                             'detail', v_detail, 'hint', v_hint);
 END
+$$;
+
+-- Runs a statement; returns its error as {sqlstate, message, detail, hint} (NULL if none).
+CREATE FUNCTION test.error_of(p_sql text) RETURNS jsonb LANGUAGE sql AS $$
+  SELECT CASE WHEN o ? 'sqlstate' THEN o END FROM test.outcome(p_sql) o
 $$;
 
 -- Results of calls, kept by name so that later assertions (as any role) can read them.
