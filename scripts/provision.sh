@@ -12,6 +12,10 @@ packages=(
   postgresql-15-pgtap                 # pgTAP
   libtap-parser-sourcehandler-pgtap-perl  # pg_prove
 )
+# Node and npm for the typed client (clients/typescript), only when the commands are
+# missing: a Node installed another way (NodeSource's bundles npm) must not be replaced.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
