@@ -13,6 +13,10 @@ packages=(
   libtap-parser-sourcehandler-pgtap-perl  # pg_prove
   build-essential debhelper postgresql-server-dev-all  # the Debian package (dh's PGXS sequence)
 )
+# Node and npm for the typed client (clients/typescript), only when the commands are
+# missing: a Node installed another way (NodeSource's bundles npm) must not be replaced.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
