@@ -47,8 +47,11 @@ CREATE FUNCTION test.res(p_name text) RETURNS jsonb LANGUAGE sql AS
 CREATE FUNCTION test.vid(p_name text) RETURNS uuid LANGUAGE sql AS
   $$ SELECT (r->>'video_id')::uuid FROM test.res WHERE name = p_name $$;
 
--- Figures as the superuser sees them (RLS does not apply to it).
-CREATE FUNCTION test.balance(p_user uuid) RETURNS bigint LANGUAGE sql AS
+-- Figures as the superuser sees them (RLS does not apply to it), also for a suite that
+-- connects as a role without any privilege on the tables (test/postgrest/).
+CREATE FUNCTION test.balance(p_user uuid) RETURNS bigint
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS
   $$ SELECT credits FROM public.profiles WHERE id = p_user $$;
-CREATE FUNCTION test.n_entries(p_user uuid) RETURNS int LANGUAGE sql AS
+CREATE FUNCTION test.n_entries(p_user uuid) RETURNS int
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS
   $$ SELECT count(*)::int FROM public.credit_transactions WHERE user_id = p_user $$;
