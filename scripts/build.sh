@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the extension with PGXS (warnings are errors), then installs it:
-#   scripts/build.sh              into the PostgreSQL 15 found by pg_config (the demo);
-#   scripts/build.sh --stage DIR  into a private copy of that server under DIR (the tests).
+#   scripts/build.sh              into the PostgreSQL 15 found by pg_config, and builds the
+#                                 reference worker with CMake into /usr/local/bin (the demo);
+#   scripts/build.sh --stage DIR  into a private copy of that server under DIR (the tests,
+#                                 which run the worker from their own CMake build tree).
 # The private copy holds its own postgres, initdb and pg_ctl next to symlinks to the system's
 # libraries and share files; PostgreSQL finds its lib and share folders relative to its own
 # binary, so a cluster started from DIR's bin folder loads this build and nothing else can
@@ -27,4 +29,7 @@ else
   sudo=""
   [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo make -s -f Makefile.pgxs install >/dev/null
+  cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DSORA_WERROR=ON >/dev/null
+  cmake --build build/release --target sora-worker -j"$(nproc)" >/dev/null
+  $sudo cmake --install build/release --strip   # prints: Installing: /usr/local/bin/sora-worker
 fi
