@@ -65,18 +65,23 @@ void Database::connect() {
   } catch (const pqxx::failure& e) {
     throw ConnectionLost(server_message(e.what()));
   }
-  guarded([&](pqxx::connection& c) {
-    pqxx::nontransaction tx(c);
-    // The service functions are granted to service_role; the claims make auth.role() say
-    // service_role too, as in a PostgREST request with the service role key.
-    tx.exec("SET ROLE service_role");
-    tx.exec("SELECT set_config('request.jwt.claims', '{\"role\":\"service_role\"}', false)");
-    tx.exec(
-        "SELECT set_config('application_name', 'sora-worker', false) "
-        "WHERE current_setting('application_name') = ''");
-  });
-  if (listen_) {
-    guarded([&](pqxx::connection& c) { session_->wakeup = std::make_unique<Wakeup>(c, kChannel); });
+  try {
+    guarded([&](pqxx::connection& c) {
+      {
+        pqxx::nontransaction tx(c);
+        // The service functions are granted to service_role; the claims make auth.role()
+        // say service_role too, as in a PostgREST request with the service role key.
+        tx.exec("SET ROLE service_role");
+        tx.exec("SELECT set_config('request.jwt.claims', '{\"role\":\"service_role\"}', false)");
+        tx.exec(
+            "SELECT set_config('application_name', 'sora-worker', false) "
+            "WHERE current_setting('application_name') = ''");
+      }
+      if (listen_) session_->wakeup = std::make_unique<Wakeup>(c, kChannel);  // LISTEN
+    });
+  } catch (const Refused&) {
+    session_.reset();  // a session that is not service_role must not count as connected
+    throw;
   }
 }
 
