@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the extension with PGXS (warnings are errors), then installs it:
-#   scripts/build.sh              into the PostgreSQL 15 found by pg_config (the demo);
+#   scripts/build.sh              into the PostgreSQL 15 found by pg_config, and builds the
+#                                 reference worker with CMake into /usr/local/bin (the demo);
 #   scripts/build.sh --stage DIR  into a private copy of that server under DIR (the tests,
-#                                 see scripts/pgstage.sh).
+#                                 see scripts/pgstage.sh; they run the worker from their
+#                                 own CMake build tree).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,4 +19,7 @@ else
   sudo=""
   [ "$(id -u)" = 0 ] || sudo=sudo
   $sudo make -s -f Makefile.pgxs install >/dev/null
+  cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DSORA_WERROR=ON >/dev/null
+  cmake --build build/release --target sora-worker -j"$(nproc)" >/dev/null
+  $sudo cmake --install build/release --strip   # prints: Installing: /usr/local/bin/sora-worker
 fi

@@ -45,26 +45,29 @@ SELECT create_video_generation('Một chú mèo cưỡi xe máy qua phố cổ H
   (get_credit_info() ->> 'credits')::int AS credits_now;
 SELECT id AS video_id FROM videos \gset
 
-\echo '== 6. The worker (service_role) claims the job; the model fails; the worker refunds it'
+\echo '== 6. The operator starts sora-worker, the reference backend worker, as a login role that'
+\echo '   may SET ROLE service_role. It claims the job and runs the generator command with the'
+\echo '   job in SORA_* variables; the model fails (exit 3, a reason on stderr): the worker refunds'
 RESET ROLE;
+CREATE ROLE sora_worker LOGIN;
+GRANT service_role TO sora_worker;
+\! sora-worker --dsn 'dbname=demo user=sora_worker' --once --command 'echo "Rendering $SORA_DURATION_SECONDS s at $SORA_RESOLUTION" >&2; echo "The model timed out." >&2; exit 3'
+SELECT v.status, v.error_message, p.credits
+FROM videos v JOIN profiles p ON p.id = v.user_id WHERE v.id = :'video_id';
+\echo '   A retried refund callback changes nothing: refunded once, not twice'
 SET ROLE service_role;
 SELECT set_config('request.jwt.claims', '{"role":"service_role"}', false) \gset
-SELECT id, status, credits_cost FROM claim_video_jobs(10);
-SELECT jsonb_pretty(refund_video_credits(:'video_id', 'model timeout')) AS refund_video_credits;
-\echo '   The worker retries its callback: refunded once, not twice'
 SELECT refund_video_credits(:'video_id', 'model timeout') ->> 'already_refunded' AS already_refunded;
 
-\echo '== 7. Lan makes a 4-second 480p video; this time the worker completes it'
+\echo '== 7. Lan makes a 4-second 480p video; this time the generator prints the video URL as its'
+\echo '   last line and exits 0: the worker completes the job'
 RESET ROLE;
 SET ROLE authenticated;
 SELECT set_config('request.jwt.claims',
   '{"sub":"0a0a0a0a-0000-4000-8000-00000000000a","role":"authenticated"}', false) \gset
 SELECT create_video_generation('Phở bò buổi sáng', 4, '480p') ->> 'video_id' AS video_id \gset
-RESET ROLE;
-SET ROLE service_role;
-SELECT set_config('request.jwt.claims', '{"role":"service_role"}', false) \gset
-SELECT count(*) AS claimed FROM claim_video_jobs(10);
-SELECT complete_video_generation(:'video_id', 'https://cdn.example.vn/videos/pho.mp4') ->> 'status' AS status;
+\! sora-worker --dsn 'dbname=demo user=sora_worker' --once --command 'echo "https://cdn.example.vn/videos/$SORA_VIDEO_ID.mp4"'
+SELECT status, video_url FROM videos WHERE id = :'video_id';
 
 \echo '== 8. Lan deletes that video: her video list no longer shows it (RLS), the bin does'
 RESET ROLE;

@@ -7,7 +7,7 @@ packages=(
   g++ make cmake                      # compiler and build tools
   postgresql-15                       # server binaries for the throwaway cluster
   postgresql-server-dev-15            # PGXS, server headers, pg_isolation_regress
-  libpqxx-dev                         # C++ client for the integration tests
+  libpqxx-dev                         # C++ client: sora-worker and the integration tests
   libgtest-dev                        # GoogleTest
   postgresql-15-pgtap                 # pgTAP
   libtap-parser-sourcehandler-pgtap-perl  # pg_prove
