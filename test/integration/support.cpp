@@ -1,0 +1,251 @@
+#include "support.hpp"
+
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <random>
+#include <sstream>
+
+extern char** environ;
+
+namespace itest {
+
+Caller user(const std::string& id) { return Caller{"authenticated", id}; }
+Caller service() { return Caller{"service_role", ""}; }
+
+std::string claims_json(const Caller& who) {
+  std::string sub = who.sub.empty() ? "" : "\"sub\":\"" + who.sub + "\",";
+  return "{" + sub + "\"role\":\"" + who.role + "\"}";
+}
+
+void act_as(pqxx::transaction_base& tx, const Caller& who) {
+  tx.exec_prepared("act", claims_json(who), who.role);
+}
+
+std::unique_ptr<pqxx::connection> connect() {
+  auto conn = std::make_unique<pqxx::connection>("");
+  conn->prepare("act",
+                "SELECT set_config('request.jwt.claims', $1, true), set_config('role', $2, true)");
+  conn->prepare("create",
+                "SELECT r->>'video_id', (r->>'transaction_id')::bigint,"
+                " (r->>'credits_charged')::bigint, (r->>'credits_remaining')::bigint,"
+                " (r->>'idempotent_replay')::boolean, r->>'status'"
+                " FROM create_video_generation($1, $2, $3, $4, $5) r");
+  conn->prepare("refund",
+                "SELECT (r->>'credits_refunded')::bigint, (r->>'transaction_id')::bigint,"
+                " (r->>'already_refunded')::boolean, (r->>'credits_remaining')::bigint"
+                " FROM refund_video_credits($1, $2) r");
+  conn->prepare("complete",
+                "SELECT (r->>'already_completed')::boolean, r->>'status'"
+                " FROM complete_video_generation($1, $2) r");
+  conn->prepare("claim",
+                "SELECT count(*), count(*) FILTER (WHERE status <> 'processing')"
+                " FROM claim_video_jobs($1)");
+  conn->prepare("soft_delete",
+                "SELECT (r->>'already_deleted')::boolean FROM soft_delete_video($1) r");
+  conn->prepare("restore", "SELECT (r->>'already_active')::boolean FROM restore_video($1) r");
+  conn->prepare("credit_info",
+                "SELECT (r->>'credits')::bigint, (r->>'credits_reserved')::bigint,"
+                " (r->>'lifetime_granted')::bigint, (r->>'lifetime_spent')::bigint,"
+                " (r->>'lifetime_refunded')::bigint FROM get_credit_info($1) r");
+  conn->prepare("grant",
+                "SELECT (r->>'transaction_id')::bigint, (r->>'idempotent_replay')::boolean,"
+                " (r->>'credits_remaining')::bigint FROM grant_credits($1, $2, $3, $4) r");
+  conn->prepare("list_deleted",
+                "SELECT count(*), count(*) FILTER (WHERE user_id IS DISTINCT FROM auth.uid()"
+                "                                   OR deleted_at IS NULL)"
+                " FROM list_deleted_videos()");
+  return conn;
+}
+
+std::string create_user(pqxx::connection& admin, std::int64_t credits) {
+  pqxx::work tx(admin);
+  std::string id =
+      tx.exec1(
+            "INSERT INTO auth.users (id, email) VALUES (gen_random_uuid(), 'itest@example.com')"
+            " RETURNING id")[0]
+          .as<std::string>();
+  if (credits > 0) {
+    act_as(tx, service());
+    tx.exec_prepared("grant", id, credits, "grant", nullptr);
+  }
+  tx.commit();
+  return id;
+}
+
+CallError current_error(const pqxx::connection& conn) {
+  try {
+    throw;
+  } catch (const pqxx::in_doubt_error& e) {
+    return {"in_doubt", e.what()};
+  } catch (const pqxx::broken_connection& e) {
+    return {"connection_lost", e.what()};
+  } catch (const pqxx::deadlock_detected& e) {
+    return {"40P01", e.what()};
+  } catch (const pqxx::serialization_failure& e) {
+    return {"40001", e.what()};
+  } catch (const pqxx::transaction_rollback& e) {
+    return {"40000", e.what()};
+  } catch (const pqxx::sql_error& e) {
+    if (!e.sqlstate().empty()) return {e.sqlstate(), e.what()};
+    return {conn.is_open() ? "no_sqlstate" : "connection_lost", e.what()};
+  }
+}
+
+bool is_crash_code(const std::string& code) {
+  // 57P01/57P02: the backend was terminated by the shutdown; 57P03: not accepting
+  // connections yet; class 08: the connection failed.
+  return code == "connection_lost" || code == "in_doubt" || code == "57P01" || code == "57P02" ||
+         code == "57P03" || code.rfind("08", 0) == 0;
+}
+
+std::uint64_t seed() {
+  static const std::uint64_t value = []() -> std::uint64_t {
+    const char* given = std::getenv("SORA_SEED");
+    if (given != nullptr && *given != '\0') return std::stoull(given);
+    std::random_device device;
+    return (std::uint64_t{device()} << 32) ^ device();
+  }();
+  return value;
+}
+
+bool in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+bool run_shell(const std::string& command) {
+  std::string bash = "bash", flag = "-c", script = command;
+  char* argv[] = {bash.data(), flag.data(), script.data(), nullptr};
+  pid_t pid = 0;
+  int status = -1;
+  bool ok = posix_spawnp(&pid, "bash", nullptr, nullptr, argv, environ) == 0 &&
+            waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  EXPECT_TRUE(ok) << "failed: " << command;
+  return ok;
+}
+
+namespace {
+
+struct Invariant {
+  const char* name;
+  const char* violations;  // a query with one text column: one row per violation
+};
+
+const Invariant kInvariants[] = {
+    {"verify_ledger() is empty",
+     "SELECT user_id || ' credits ' || credits || ' ledger ' || ledger_sum FROM verify_ledger()"},
+    {"no negative balance or reservation",
+     "SELECT id || ' credits ' || credits || ' reserved ' || credits_reserved FROM profiles"
+     " WHERE credits < 0 OR credits_reserved < 0"},
+    {"exactly one video_generation entry and at most one refund per video",
+     "SELECT v.id || ' charges ' || count(t.id) FILTER (WHERE t.kind = 'video_generation')"
+     "       || ' refunds ' || count(t.id) FILTER (WHERE t.kind = 'refund')"
+     " FROM videos v LEFT JOIN credit_transactions t ON t.video_id = v.id GROUP BY v.id"
+     " HAVING count(t.id) FILTER (WHERE t.kind = 'video_generation') <> 1"
+     "     OR count(t.id) FILTER (WHERE t.kind = 'refund') > 1"},
+    {"a video's entries are its owner's and of its cost",
+     "SELECT t.id || ' ' || t.kind || ' ' || t.amount || ' for video ' || v.id"
+     " FROM videos v JOIN credit_transactions t ON t.video_id = v.id"
+     " WHERE t.user_id <> v.user_id"
+     "    OR t.amount <> CASE t.kind WHEN 'refund' THEN v.credits_cost ELSE -v.credits_cost END"},
+    {"a video has a refund exactly when it failed",
+     "SELECT v.id || ' ' || v.status FROM videos v WHERE (v.status = 'failed') <> EXISTS ("
+     "  SELECT 1 FROM credit_transactions t WHERE t.video_id = v.id AND t.kind = 'refund')"},
+    {"credits_reserved is the cost of the pending and processing videos",
+     "SELECT p.id || ' reserved ' || p.credits_reserved || ' open ' || coalesce(sum("
+     "       v.credits_cost) FILTER (WHERE v.status IN ('pending', 'processing')), 0)"
+     " FROM profiles p LEFT JOIN videos v ON v.user_id = p.id GROUP BY p.id"
+     " HAVING p.credits_reserved <> coalesce(sum(v.credits_cost)"
+     "                              FILTER (WHERE v.status IN ('pending', 'processing')), 0)"},
+    {"credits and the lifetime counters equal the ledger sums",
+     "SELECT p.id || ' credits ' || p.credits || '/' || l.total || ' granted '"
+     "       || p.lifetime_granted || '/' || l.granted || ' spent ' || p.lifetime_spent"
+     "       || '/' || l.spent || ' refunded ' || p.lifetime_refunded || '/' || l.refunded"
+     " FROM profiles p CROSS JOIN LATERAL ("
+     "  SELECT coalesce(sum(amount), 0) AS total,"
+     "         coalesce(sum(amount) FILTER (WHERE kind IN ('signup_bonus', 'purchase', 'grant',"
+     "                                                   'adjustment')), 0) AS granted,"
+     "         coalesce(-sum(amount) FILTER (WHERE kind = 'video_generation'), 0) AS spent,"
+     "         coalesce(sum(amount) FILTER (WHERE kind = 'refund'), 0) AS refunded"
+     "  FROM credit_transactions t WHERE t.user_id = p.id) l"
+     " WHERE p.credits <> l.total OR p.lifetime_granted <> l.granted"
+     "    OR p.lifetime_spent <> l.spent OR p.lifetime_refunded <> l.refunded"
+     "    OR p.credits <> p.lifetime_granted - p.lifetime_spent + p.lifetime_refunded"},
+    {"active_videos and deleted_videos count the videos",
+     "SELECT p.id || ' active ' || p.active_videos || ' deleted ' || p.deleted_videos"
+     " FROM profiles p LEFT JOIN videos v ON v.user_id = p.id GROUP BY p.id"
+     " HAVING p.active_videos <> count(v.id) FILTER (WHERE v.deleted_at IS NULL)"
+     "     OR p.deleted_videos <> count(v.id) FILTER (WHERE v.deleted_at IS NOT NULL)"},
+    // Entries of one user are written under that user's profile lock, so in id order each
+    // balance_after is the running sum: no entry was lost, reordered or written twice.
+    {"each balance_after is the running sum of the user's ledger",
+     "SELECT id || ' balance_after ' || balance_after || ' running sum ' || running FROM ("
+     "  SELECT id, balance_after,"
+     "         sum(amount) OVER (PARTITION BY user_id ORDER BY id) AS running"
+     "  FROM credit_transactions) e WHERE balance_after <> running"},
+};
+
+// Count of the rows of a violations query and the first few of them.
+template <typename... Args>
+void expect_no_rows(pqxx::work& tx, const std::string& name, const std::string& violations,
+                    Args&&... args) {
+  pqxx::row found = tx.exec_params1(
+      "SELECT count(*), coalesce(string_agg(d, '; ') FILTER (WHERE n <= 5), '') FROM ("
+      "  SELECT d, row_number() OVER () AS n FROM (" +
+          violations + ") c(d)) x",
+      std::forward<Args>(args)...);
+  EXPECT_EQ(found[0].as<std::int64_t>(), 0)
+      << "broken: " << name << "; first rows: " << found[1].as<std::string>();
+}
+
+// A PostgreSQL array literal of the values (an empty string is NULL).
+template <typename T, typename Field>
+std::string array_of(const std::vector<T>& items, Field field) {
+  std::ostringstream out;
+  out << '{';
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::string value = pqxx::to_string(field(items[i]));
+    out << (i ? "," : "") << (value.empty() ? "NULL" : value);
+  }
+  out << '}';
+  return out.str();
+}
+
+}  // namespace
+
+void expect_ledger_invariants(pqxx::connection& conn) {
+  pqxx::work tx(conn);
+  for (const Invariant& invariant : kInvariants) {
+    expect_no_rows(tx, invariant.name, invariant.violations);
+  }
+}
+
+void expect_acknowledged(pqxx::connection& conn, const std::vector<AckedEntry>& entries,
+                         const std::vector<AckedStatus>& statuses) {
+  pqxx::work tx(conn);
+  expect_no_rows(tx, "every acknowledged ledger entry exists, with its video",
+                 "SELECT a.id || ' ' || a.kind || ' ' || a.amount"
+                 " FROM unnest($1::bigint[], $2::text[], $3::uuid[], $4::uuid[], $5::bigint[])"
+                 "      AS a(id, kind, user_id, video_id, amount)"
+                 " LEFT JOIN credit_transactions t ON t.id = a.id"
+                 " LEFT JOIN videos v ON v.id = a.video_id"
+                 " WHERE t.id IS NULL OR t.kind <> a.kind OR t.user_id <> a.user_id"
+                 "    OR t.video_id IS DISTINCT FROM a.video_id OR t.amount <> a.amount"
+                 "    OR (a.video_id IS NOT NULL AND (v.id IS NULL OR v.user_id <> a.user_id))",
+                 array_of(entries, [](const AckedEntry& e) { return e.transaction_id; }),
+                 array_of(entries, [](const AckedEntry& e) { return e.kind; }),
+                 array_of(entries, [](const AckedEntry& e) { return e.user_id; }),
+                 array_of(entries, [](const AckedEntry& e) { return e.video_id; }),
+                 array_of(entries, [](const AckedEntry& e) { return e.amount; }));
+  expect_no_rows(tx, "every acknowledged final video status stays",
+                 "SELECT a.id || ' ' || a.status || ' is ' || coalesce(v.status, 'missing')"
+                 " FROM unnest($1::uuid[], $2::text[]) AS a(id, status)"
+                 " LEFT JOIN videos v ON v.id = a.id WHERE v.status IS DISTINCT FROM a.status",
+                 array_of(statuses, [](const AckedStatus& s) { return s.video_id; }),
+                 array_of(statuses, [](const AckedStatus& s) { return s.status; }));
+}
+
+}  // namespace itest
