@@ -8,6 +8,7 @@
 
 # SORA_PG_BIN: the server binaries to use (scripts/test.sh points it at its private copy).
 PG_BIN=${SORA_PG_BIN:-$(pg_config --bindir)}
+SORA_SOURCE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)   # the checkout
 SORA_PGPORT=${SORA_PGPORT:-54329}
 
 # Runs a server binary as the postgres user when we are root (initdb and postgres refuse root).
@@ -32,4 +33,14 @@ pg_stop() {
   [ -n "${SORA_PGROOT:-}" ] && [ -d "$SORA_PGROOT/data" ] || return 0
   as_pg_owner "$PG_BIN/pg_ctl" -D "$SORA_PGROOT/data" -m fast -w stop >/dev/null || true
   rm -rf "$SORA_PGROOT"
+}
+
+# sora_db NAME: creates the database NAME in the running cluster as a Supabase stand-in
+# (test/support/supabase_standin.sql) with the extension installed, and makes it the
+# default database of psql and the tests (PGDATABASE).
+sora_db() {
+  export PGDATABASE=$1
+  createdb "$PGDATABASE"
+  psql -X -q -v ON_ERROR_STOP=1 -f "$SORA_SOURCE/test/support/supabase_standin.sql" >/dev/null
+  psql -X -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION sora_credits'
 }

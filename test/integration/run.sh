@@ -13,10 +13,7 @@ root=$(cd "$here/../.." && pwd)
 
 pg_start
 trap pg_stop EXIT
-export PGDATABASE=sora_integration
-createdb "$PGDATABASE"
-psql -q -v ON_ERROR_STOP=1 -f "$root/test/support/supabase_standin.sql" >/dev/null
-psql -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION sora_credits'
+sora_db sora_integration
 
 # The crash test cuts the power (pg_ctl stop -m immediate) and restarts the server: it runs
 # this command line with bash, as the cluster's owner (root may not run pg_ctl).

@@ -83,10 +83,7 @@ check "$extdir holds the control file and every sql/sora_credits--*.sql, nothing
 # --- install into a private server copy and call the extension -------------------------
 pg_stage "$work/stage" dpkg-deb -x "$deb" "$work/stage"
 pg_start
-export PGDATABASE=sora_deb
-createdb "$PGDATABASE"
-psql -X -q -v ON_ERROR_STOP=1 -f "$root/test/support/supabase_standin.sql" >/dev/null
-psql -X -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION sora_credits'
+sora_db sora_deb
 psql -X -q -v ON_ERROR_STOP=1 -f "$root/test/support/pgtap_helpers.sql"
 user=0d000000-0000-4000-8000-000000000001
 got=$(psql -X -q -At -v ON_ERROR_STOP=1 <<SQL

@@ -17,10 +17,8 @@ role=${2:-postgres}
 
 pg_start
 trap pg_stop EXIT
-export PGDATABASE=sora_test
-createdb "$PGDATABASE"
-psql -q -v ON_ERROR_STOP=1 -f "$root/test/support/supabase_standin.sql" >/dev/null
-psql -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION sora_credits'
+sora_db sora_test
+psql -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION pgtap'
 for sql in "$root/test/support/pgtap_helpers.sql" "${@:3}"; do
   psql -q -v ON_ERROR_STOP=1 -f "$sql"
 done

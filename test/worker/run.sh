@@ -23,10 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export PGDATABASE=sora_worker_test
-createdb "$PGDATABASE"
-psql -q -v ON_ERROR_STOP=1 -f "$root/test/support/supabase_standin.sql" >/dev/null
-psql -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION sora_credits'
+sora_db sora_worker_test
 # What docs/worker.md asks of the DSN's user: a login role that may SET ROLE service_role.
 psql -q -v ON_ERROR_STOP=1 -c 'CREATE ROLE sora_worker LOGIN' \
   -c 'GRANT service_role TO sora_worker' -c 'CREATE ROLE outsider LOGIN'
