@@ -21,7 +21,6 @@ namespace {
 namespace messages = core::messages;
 
 constexpr const char* kLibrary = "sora_credits";
-constexpr const char* kType = "sora_credits expiry";
 // The launcher is restarted after a crash; a run never is (the next interval starts another).
 constexpr int kLauncherRestartSeconds = 10;
 // Keeps "last run + interval" far from timestamp overflow; no one waits 100 years.
@@ -31,13 +30,14 @@ void log_line(int level, const std::string& line) {
   pg::guarded([&] { ereport(level, (errmsg("%s", line.c_str()))); });
 }
 
+// name is also the type that pg_stat_activity.backend_type and the postmaster's log show.
 BackgroundWorker worker_entry(const char* name, const char* function) {
   BackgroundWorker worker{};
   worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
   // Expiry writes: not on a standby, only once the server accepts writes.
   worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
   std::snprintf(worker.bgw_name, BGW_MAXLEN, "%s", name);
-  std::snprintf(worker.bgw_type, BGW_MAXLEN, "%s", kType);
+  std::snprintf(worker.bgw_type, BGW_MAXLEN, "%s", name);
   std::snprintf(worker.bgw_library_name, BGW_MAXLEN, "%s", kLibrary);
   std::snprintf(worker.bgw_function_name, BGW_MAXLEN, "%s", function);
   return worker;
