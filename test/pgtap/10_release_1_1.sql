@@ -4,7 +4,7 @@
 -- status change, the owner-proof ledger (DELETE and TRUNCATE refused for the superuser and
 -- owner, the auth.users cascade allowed), the new settings, and the new objects' shape.
 BEGIN;
-SELECT plan(81);
+SELECT plan(84);
 
 CREATE FUNCTION pg_temp.new_video(p_name text, p_key text DEFAULT NULL) RETURNS void LANGUAGE sql AS $$
   INSERT INTO test.res SELECT p_name, public.create_video_generation(p_name, 5, '720p', 'sora-2', p_key)
@@ -343,6 +343,19 @@ SELECT results_eq($$SELECT (SELECT count(*)::int FROM public.profiles WHERE id =
                   $$VALUES (0, 0, 0)$$, 'erin''s profile, videos and ledger are gone with her');
 SELECT lives_ok($$DELETE FROM auth.users WHERE id = '10000000-0000-4000-8000-000000000001'$$,
                 'the superuser deleting a user with a long history: allowed too');
+-- Only as the cascade: entries orphaned by deleting a user with triggers off (replica mode,
+-- which skips the foreign keys' cascade) still cannot be deleted directly, only through the
+-- cascade from their profile.
+SET LOCAL session_replication_role = replica;
+DELETE FROM auth.users WHERE id = '10000000-0000-4000-8000-000000000003';
+RESET session_replication_role;
+SELECT throws_ok($$DELETE FROM public.credit_transactions WHERE user_id = '10000000-0000-4000-8000-000000000003'$$,
+                 '42501', 'credit_transactions is append-only: ledger entries cannot be deleted',
+                 'an orphaned ledger (its user gone, triggers bypassed) cannot be deleted directly');
+SELECT lives_ok($$DELETE FROM public.profiles WHERE id = '10000000-0000-4000-8000-000000000003'$$,
+                'deleting the orphaned profile cascades to its ledger');
+SELECT is((SELECT count(*)::int FROM public.credit_transactions WHERE user_id = '10000000-0000-4000-8000-000000000003'), 0,
+          'the orphaned entries went with the profile');
 
 SELECT * FROM finish();
 ROLLBACK;
