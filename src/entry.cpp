@@ -3,7 +3,7 @@
 #include "api/api.hpp"
 #include "pg/guard.hpp"
 #include "pg/settings.hpp"
-#include "worker/expiry_worker.hpp"
+#include "bgworker/expiry_worker.hpp"
 
 extern "C" {
 
@@ -13,7 +13,7 @@ void _PG_init(void);
 void _PG_init(void) {
   sora::pg::define_settings();
   // The expiry worker exists only when the server preloads the library.
-  if (process_shared_preload_libraries_in_progress) sora::worker::register_launcher();
+  if (process_shared_preload_libraries_in_progress) sora::bgworker::register_launcher();
 }
 
 #define SORA_ENTRY(name)                                                      \
@@ -37,12 +37,12 @@ SORA_ENTRY(expire_stale_videos)
 // Looked up by name by the postmaster (bgw_function_name), hence exported.
 PGDLLEXPORT void sora_expiry_launcher_main(Datum);
 void sora_expiry_launcher_main(Datum) {
-  sora::pg::at_boundary([] { sora::worker::launcher_main(); });
+  sora::pg::at_boundary([] { sora::bgworker::launcher_main(); });
 }
 
 PGDLLEXPORT void sora_expiry_run_main(Datum database_oid);
 void sora_expiry_run_main(Datum database_oid) {
-  sora::pg::at_boundary([database_oid] { sora::worker::run_main(database_oid); });
+  sora::pg::at_boundary([database_oid] { sora::bgworker::run_main(database_oid); });
 }
 
 }  // extern "C"

@@ -14,7 +14,7 @@
 #include "../pg/settings.hpp"
 #include "../pg/spi.hpp"
 
-namespace sora::worker {
+namespace sora::bgworker {
 
 namespace {
 
@@ -217,4 +217,4 @@ void run_main(Datum database_oid) {
   log_line(level, line);
 }
 
-}  // namespace sora::worker
+}  // namespace sora::bgworker

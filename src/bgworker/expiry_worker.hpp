@@ -18,7 +18,7 @@
 
 #include "../pg/postgres.hpp"
 
-namespace sora::worker {
+namespace sora::bgworker {
 
 // From _PG_init while shared_preload_libraries is processed.
 void register_launcher();
@@ -27,4 +27,4 @@ void register_launcher();
 void launcher_main();
 void run_main(Datum database_oid);
 
-}  // namespace sora::worker
+}  // namespace sora::bgworker
