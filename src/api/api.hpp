@@ -16,5 +16,6 @@ Datum restore_video(FunctionCallInfo fcinfo);
 Datum get_credit_info(FunctionCallInfo fcinfo);
 Datum grant_credits(FunctionCallInfo fcinfo);
 Datum handle_new_user(FunctionCallInfo fcinfo);
+Datum expire_stale_videos(FunctionCallInfo fcinfo);
 
 }  // namespace sora::api

@@ -2,6 +2,9 @@
 
 #include "../core/messages.hpp"
 
+// The columns of LockedVideo::row, as both video lock statements select them.
+#define SORA_LOCKED_VIDEO_COLUMNS "status, credits_cost, video_url, deleted_at"
+
 namespace sora::api {
 
 std::int64_t lock_profile(const pg::Uuid& user_id) {
@@ -16,8 +19,7 @@ LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner) {
   static pg::Statement owner_of(
       "SELECT user_id FROM @extschema@.videos WHERE id = $1", {UUIDOID});
   static pg::Statement lock(
-      "SELECT status, credits_cost, video_url, deleted_at FROM @extschema@.videos "
-      "WHERE id = $1 FOR UPDATE",
+      "SELECT " SORA_LOCKED_VIDEO_COLUMNS " FROM @extschema@.videos WHERE id = $1 FOR UPDATE",
       {UUIDOID});
   pg::Result found = owner_of.run({pg::param(video_id)});
   if (found.rows() == 0) throw core::messages::video_not_found();
@@ -30,6 +32,26 @@ LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner) {
   video.row = lock.run({pg::param(video_id)});
   // Gone meanwhile: only when its owner was deleted, which cascades to the video.
   if (video.row.rows() == 0) throw core::messages::video_not_found();
+  return video;
+}
+
+std::optional<LockedVideo> try_lock_stale_video(const pg::Uuid& video_id, const pg::Uuid& owner,
+                                                const Interval& older_than) {
+  static pg::Statement lock_owner(
+      "SELECT credits FROM @extschema@.profiles WHERE id = $1 FOR UPDATE SKIP LOCKED", {UUIDOID});
+  // The staleness is checked again on the locked row: it may have moved on since it was listed.
+  static pg::Statement lock(
+      "SELECT " SORA_LOCKED_VIDEO_COLUMNS " FROM @extschema@.videos "
+      "WHERE id = $1 AND status IN ('pending', 'processing') AND updated_at < now() - $2 "
+      "FOR UPDATE SKIP LOCKED",
+      {UUIDOID, INTERVALOID});
+  pg::Result profile = lock_owner.run({pg::param(owner)});
+  if (profile.rows() == 0) return std::nullopt;
+  LockedVideo video;
+  video.owner = owner;
+  video.balance = profile.int64_at(0, 1);
+  video.row = lock.run({pg::param(video_id), pg::param(older_than)});
+  if (video.row.rows() == 0) return std::nullopt;
   return video;
 }
 

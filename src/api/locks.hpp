@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "../pg/spi.hpp"
 
@@ -16,12 +17,20 @@ std::int64_t lock_profile(const pg::Uuid& user_id);
 struct LockedVideo {
   pg::Uuid owner;
   std::int64_t balance = 0;  // the owner's credits, read under the profile lock
-  pg::Result row;            // status, credits_cost, video_url, deleted_at (see videos.cpp)
+  pg::Result row;            // status, credits_cost, video_url, deleted_at
 };
 
 // Finds the video's owner, locks the owner's profile, then the video. PT404 when the video
 // does not exist, or when only_owner is set and it belongs to someone else (the same
 // message either way, so ids of other users' videos cannot be probed).
 LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner);
+
+// For expire_stale_videos: the same locks in the same order, but never waiting. Locks the
+// owner's profile, then the video if it is still pending or processing and not updated for
+// older_than, each with SKIP LOCKED; nullopt when either is locked by another transaction
+// (another scheduler has it, or its owner is busy: it is tried again next time) or when the
+// video is no longer stale.
+std::optional<LockedVideo> try_lock_stale_video(const pg::Uuid& video_id, const pg::Uuid& owner,
+                                                const Interval& older_than);
 
 }  // namespace sora::api

@@ -12,6 +12,7 @@
 #include "../pg/settings.hpp"
 #include "api.hpp"
 #include "locks.hpp"
+#include "refund.hpp"
 
 namespace sora::api {
 
@@ -33,6 +34,23 @@ pg::Uuid required_video_id(FunctionCallInfo fcinfo) {
   std::optional<pg::Uuid> id = pg::read_uuid(fcinfo, 0);
   core::require_video_id(id.has_value());
   return *id;
+}
+
+// sora_credits.max_inflight_per_user, checked under the profile lock: every change of a
+// video's status into or out of pending/processing takes that lock too, except claiming
+// (pending -> processing), which leaves the count alone; so concurrent charges cannot
+// overshoot the cap. The count reads the partial index videos_user_inflight_idx (1.1),
+// which holds only jobs in flight, never the user's history; without it (a database
+// still at 1.0) the statement is the same, only slower.
+void require_below_inflight_cap(const pg::Uuid& user) {
+  static pg::Statement in_flight(
+      "SELECT count(*) FROM @extschema@.videos "
+      "WHERE user_id = $1 AND status IN ('pending', 'processing')",
+      {UUIDOID});
+  std::int64_t limit = pg::max_inflight_per_user();
+  if (limit == 0) return;
+  std::int64_t count = in_flight.run({pg::param(user)}).int64_at(0, 1);
+  if (count >= limit) throw messages::too_many_in_flight(count, limit);
 }
 
 struct Charge {
@@ -107,10 +125,12 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
     }
   }
 
-  // After the replay check: a retry is answered even if the price was withdrawn since.
+  // After the replay check: a retry is answered even if the price was withdrawn since, or
+  // the user is at the in-flight cap (the retried video is already one of those in flight).
   pg::Result priced = price.run({pg::param(model), pg::param(resolution)});
   if (priced.rows() == 0) throw messages::unknown_price(*model.view, *resolution.view);
   std::int64_t cost = core::video_cost(priced.int64_at(0, 1), *duration);
+  require_below_inflight_cap(user);
   core::require_balance(balance, cost);
   pg::Result written = write.run(
       {pg::param(user), pg::param(prompt), pg::param(model), pg::param(resolution),
@@ -150,7 +170,8 @@ Datum create_video_request(FunctionCallInfo fcinfo) {
   return pg::uuid_result(c.video_id);
 }
 
-Datum refund_video_credits(FunctionCallInfo fcinfo) {
+Refund refund_locked(const pg::Uuid& video_id, const LockedVideo& video,
+                     const std::string& reason) {
   static pg::Statement refund_entry(
       "SELECT id FROM @extschema@.credit_transactions WHERE video_id = $1 AND kind = 'refund'",
       {UUIDOID});
@@ -169,32 +190,39 @@ Datum refund_video_credits(FunctionCallInfo fcinfo) {
       "  RETURNING id, balance_after",
       {UUIDOID, UUIDOID, INT8OID, TEXTOID, TEXTOID});
 
+  std::int64_t cost = video.row.int64_at(0, kCost);
+  auto status = core::parse_status(video.row.text_at(0, kStatus));
+  Refund refund;
+  if (core::refund_transition(status) == core::Transition::kAlreadyDone) {
+    refund.credits_remaining = video.balance;
+    refund.transaction_id = refund_entry.run({pg::param(video_id)}).int64_at(0, 1);
+    refund.already_refunded = true;
+    return refund;
+  }
+  core::add_credits(video.balance, cost);  // refuses a balance that would overflow
+  pg::Result written = write.run({pg::param(video.owner), pg::param(video_id), pg::param(cost),
+                                  pg::param(reason),
+                                  pg::param(messages::refund_description(reason))});
+  refund.credits_refunded = cost;
+  refund.credits_remaining = written.int64_at(0, 2);
+  refund.transaction_id = written.int64_at(0, 1);
+  return refund;
+}
+
+Datum refund_video_credits(FunctionCallInfo fcinfo) {
   pg::Uuid video_id = required_video_id(fcinfo);
   std::string reason = core::refund_reason(pg::read_text(fcinfo, 1).view);
   pg::spi_begin(fcinfo);
-  LockedVideo video = lock_video(video_id, nullptr);
-  std::int64_t cost = video.row.int64_at(0, kCost);
-  JsonObject out;
-  out.boolean("success", true).text("video_id", video_id.text());
-  auto status = core::parse_status(video.row.text_at(0, kStatus));
-  if (core::refund_transition(status) == core::Transition::kAlreadyDone) {
-    pg::Result earlier = refund_entry.run({pg::param(video_id)});
-    out.integer("credits_refunded", 0)
-        .integer("credits_remaining", video.balance)
-        .integer("transaction_id", earlier.int64_at(0, 1))
-        .boolean("already_refunded", true);
-  } else {
-    core::add_credits(video.balance, cost);  // refuses a balance that would overflow
-    pg::Result written = write.run({pg::param(video.owner), pg::param(video_id), pg::param(cost),
-                                    pg::param(reason),
-                                    pg::param(messages::refund_description(reason))});
-    out.integer("credits_refunded", cost)
-        .integer("credits_remaining", written.int64_at(0, 2))
-        .integer("transaction_id", written.int64_at(0, 1))
-        .boolean("already_refunded", false);
-  }
+  Refund refund = refund_locked(video_id, lock_video(video_id, nullptr), reason);
   pg::spi_end();
-  return pg::jsonb_result(out.str());
+  return pg::jsonb_result(JsonObject()
+                              .boolean("success", true)
+                              .text("video_id", video_id.text())
+                              .integer("credits_refunded", refund.credits_refunded)
+                              .integer("credits_remaining", refund.credits_remaining)
+                              .integer("transaction_id", refund.transaction_id)
+                              .boolean("already_refunded", refund.already_refunded)
+                              .str());
 }
 
 Datum complete_video_generation(FunctionCallInfo fcinfo) {

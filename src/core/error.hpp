@@ -16,6 +16,7 @@ inline constexpr const char* kNotFound = "PT404";
 inline constexpr const char* kConflict = "PT409";
 inline constexpr const char* kGone = "PT410";
 inline constexpr const char* kIdempotencyMismatch = "PT422";
+inline constexpr const char* kTooManyInFlight = "PT429";
 }  // namespace sqlstate
 
 class Error : public std::runtime_error {

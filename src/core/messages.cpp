@@ -63,6 +63,16 @@ Error restore_window_passed(std::string_view window) {
                    " ago and can no longer be restored.");
 }
 
+Error too_many_in_flight(std::int64_t in_flight, std::int64_t limit) {
+  std::string message = "Too many videos in progress: " + std::to_string(in_flight) +
+                        (in_flight == 1 ? " of your videos is" : " of your videos are") +
+                        " still being generated, and the limit is " + std::to_string(limit) +
+                        " at a time.";
+  std::string detail = JsonObject().integer("in_flight", in_flight).integer("limit", limit).str();
+  return Error(kTooManyInFlight, std::move(message), std::move(detail),
+               "Wait until one of your videos is finished, then ask again.");
+}
+
 std::string charge_description(std::string_view model, std::string_view resolution,
                                std::int32_t duration_seconds) {
   return "Video generation: " + std::string(model) + " " + std::string(resolution) + ", " +
@@ -84,5 +94,57 @@ std::string grant_description(GrantKind kind) {
 }
 
 std::string signup_description() { return "Sign-up bonus"; }
+
+std::string expiry_reason() {
+  return "Timed out: the video was not generated in time, so its credits were refunded.";
+}
+
+namespace {
+
+std::string quoted(std::string_view name) { return "\"" + std::string(name) + "\""; }
+
+}  // namespace
+
+std::string expiry_done(std::string_view database, std::int64_t expired,
+                        std::int64_t credits_refunded, std::string_view job_timeout) {
+  return "sora_credits: expired " + std::to_string(expired) +
+         (expired == 1 ? " stale video job" : " stale video jobs") + " in database " +
+         quoted(database) + " and refunded " + std::to_string(credits_refunded) +
+         " credits (sora_credits.job_timeout = " + std::string(job_timeout) + ")";
+}
+
+std::string expiry_skipped_no_database(std::string_view database) {
+  return "sora_credits: skipped database " + quoted(database) +
+         " listed in sora_credits.databases: it does not exist";
+}
+
+std::string expiry_skipped_no_extension(std::string_view database) {
+  return "sora_credits: skipped database " + quoted(database) +
+         ": the sora_credits extension is not installed there (CREATE EXTENSION "
+         "sora_credits, or remove the database from sora_credits.databases)";
+}
+
+std::string expiry_skipped_old_version(std::string_view database, std::string_view version) {
+  return "sora_credits: skipped database " + quoted(database) + ": sora_credits is at version " +
+         std::string(version) + ", and stale jobs expire from version 1.1 on (ALTER EXTENSION "
+         "sora_credits UPDATE)";
+}
+
+std::string expiry_not_started(std::string_view database) {
+  return "sora_credits: could not start the expiry worker for database " + quoted(database) +
+         " (all max_worker_processes slots are taken); trying again next interval";
+}
+
+std::string expiry_schedule(std::string_view interval, std::string_view databases) {
+  return "sora_credits: expiring stale video jobs every " + std::string(interval) + " in " +
+         std::string(databases);
+}
+
+std::string expiry_idle(bool interval_off) {
+  return interval_off ? "sora_credits: stale-job expiry is off (sora_credits.expire_interval = 0)"
+                      : "sora_credits: stale-job expiry is idle: sora_credits.databases is empty";
+}
+
+std::string expiry_stopping() { return "sora_credits: expiry worker stopping"; }
 
 }  // namespace sora::core::messages

@@ -20,11 +20,25 @@ Error idempotency_mismatch();
 Error reference_mismatch();
 Error unknown_price(std::string_view model, std::string_view resolution);
 Error restore_window_passed(std::string_view window);
+Error too_many_in_flight(std::int64_t in_flight, std::int64_t limit);
 
 std::string charge_description(std::string_view model, std::string_view resolution,
                                std::int32_t duration_seconds);
 std::string refund_description(std::string_view reason);
 std::string grant_description(GrantKind kind);
 std::string signup_description();
+// The error_message of a video refunded by expire_stale_videos.
+std::string expiry_reason();
+
+// Log lines of the expiry background worker, for operators.
+std::string expiry_done(std::string_view database, std::int64_t expired,
+                        std::int64_t credits_refunded, std::string_view job_timeout);
+std::string expiry_skipped_no_database(std::string_view database);
+std::string expiry_skipped_no_extension(std::string_view database);
+std::string expiry_skipped_old_version(std::string_view database, std::string_view version);
+std::string expiry_not_started(std::string_view database);
+std::string expiry_schedule(std::string_view interval, std::string_view databases);
+std::string expiry_idle(bool interval_off);
+std::string expiry_stopping();
 
 }  // namespace sora::core::messages

@@ -30,6 +30,11 @@ std::optional<Uuid> read_uuid(FunctionCallInfo fcinfo, int n) {
   return uuid;
 }
 
+std::optional<Interval> read_interval(FunctionCallInfo fcinfo, int n) {
+  if (PG_ARGISNULL(n)) return std::nullopt;
+  return *PG_GETARG_INTERVAL_P(n);
+}
+
 Datum jsonb_result(const std::string& json) {
   return guarded([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(json.c_str())); });
 }

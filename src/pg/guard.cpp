@@ -41,11 +41,12 @@ ErrorData* catch_pg_error(void (*call)(void*), void* arg) noexcept {
   return error;
 }
 
-Datum boundary(FunctionCallInfo fcinfo, Impl impl) noexcept {
+void at_boundary(void (*call)(void*), void* arg) noexcept {
   ErrorData* pg_error = nullptr;
   PendingError pending;
   try {
-    return impl(fcinfo);
+    call(arg);
+    return;
   } catch (const PgError& e) {
     pg_error = e.data();
   } catch (const core::Error& e) {
@@ -70,6 +71,12 @@ Datum boundary(FunctionCallInfo fcinfo, Impl impl) noexcept {
                   pending.detail[0] ? errdetail_internal("%s", pending.detail) : 0,
                   pending.hint[0] ? errhint("%s", pending.hint) : 0));
   pg_unreachable();
+}
+
+Datum boundary(FunctionCallInfo fcinfo, Impl impl) noexcept {
+  Datum result = Datum(0);
+  at_boundary([&] { result = impl(fcinfo); });
+  return result;
 }
 
 }  // namespace sora::pg

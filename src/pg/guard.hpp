@@ -5,9 +5,10 @@
 //  - guarded(fn) runs server code that may ereport; an ERROR becomes a PgError exception
 //    carrying the copied ErrorData (SQLSTATE, message, DETAIL, HINT, context intact).
 //    fn itself must hold no object with a destructor across its server calls.
-//  - boundary(fcinfo, impl) is the one try/catch of each SQL-callable function. After the
-//    catch has ended it re-raises a PgError unchanged, or raises a core::Error with its own
-//    SQLSTATE, DETAIL and HINT; anything else becomes XX000.
+//  - boundary(fcinfo, impl) is the one try/catch of each SQL-callable function (and
+//    at_boundary(fn) that of each background worker's main function). After the catch has
+//    ended it re-raises a PgError unchanged, or raises a core::Error with its own SQLSTATE,
+//    DETAIL and HINT; anything else becomes XX000.
 #pragma once
 
 #include <exception>
@@ -50,6 +51,14 @@ auto guarded(Fn&& fn) -> decltype(fn()) {
     if (ErrorData* error = catch_pg_error(call, &frame)) throw PgError(error);
     return frame.result;
   }
+}
+
+// Runs call(arg); any C++ exception it throws is raised as a PostgreSQL error.
+void at_boundary(void (*call)(void*), void* arg) noexcept;
+
+template <typename Fn>
+void at_boundary(Fn&& fn) noexcept {
+  at_boundary([](void* f) { (*static_cast<Fn*>(f))(); }, &fn);
 }
 
 using Impl = Datum (*)(FunctionCallInfo);

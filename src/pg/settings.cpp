@@ -9,10 +9,15 @@ namespace sora::pg {
 namespace {
 
 int signup_credits_value = 0;
+int max_inflight_value = 0;
 char* restore_window_value = nullptr;
+char* job_timeout_value = nullptr;
+char* expire_interval_value = nullptr;
+char* databases_value = nullptr;
+// The parsed intervals: the GUC "extra" of the current value, owned by the GUC machinery.
 const Interval* restore_window_parsed = nullptr;
-
-constexpr const char* kDefaultRestoreWindow = "30 days";
+const Interval* job_timeout_parsed = nullptr;
+const Interval* expire_interval_parsed = nullptr;
 
 // Parses an interval without ereport (a check hook must report by returning false):
 // ParseDateTime and the Decode functions return error codes, as interval_in relies on.
@@ -29,17 +34,19 @@ bool parse_interval(const char* text, Interval* result) {
   return err == 0 && dtype == DTK_DELTA && itmin2interval(&itm, result) == 0;
 }
 
-bool check_restore_window(char** newval, void** extra, GucSource) {
+// The check hook of an interval setting: parses the value, applies its rule and hands the
+// parsed interval to the assign hook as GUC extra data (malloc'd; the GUC machinery frees it).
+bool check_interval(char** newval, void** extra, const char* name, const char* example,
+                    core::IntervalRule rule) {
   Interval parsed;
   if (*newval == nullptr || !parse_interval(*newval, &parsed)) {
-    GUC_check_errdetail("sora_credits.restore_window must be an interval such as '30 days'.");
+    GUC_check_errdetail("%s must be an interval such as '%s'.", name, example);
     return false;
   }
-  if (parsed.month < 0 || parsed.day < 0 || parsed.time < 0) {
-    GUC_check_errdetail("sora_credits.restore_window must not be negative.");
+  if (const char* problem = core::interval_problem(parts(parsed), rule)) {
+    GUC_check_errdetail("%s %s.", name, problem);
     return false;
   }
-  // GUC extra data is malloc'd and freed by the GUC machinery.
   auto* copy = static_cast<Interval*>(std::malloc(sizeof(Interval)));
   if (copy == nullptr) return false;
   *copy = parsed;
@@ -47,15 +54,35 @@ bool check_restore_window(char** newval, void** extra, GucSource) {
   return true;
 }
 
-void assign_restore_window(const char*, void* extra) {
-  restore_window_parsed = static_cast<const Interval*>(extra);
+constexpr const char* kDefaultRestoreWindow = "30 days";
+constexpr const char* kDefaultJobTimeout = "1 hour";
+constexpr const char* kDefaultExpireInterval = "1 minute";
+
+bool check_restore_window(char** newval, void** extra, GucSource) {
+  return check_interval(newval, extra, "sora_credits.restore_window", kDefaultRestoreWindow,
+                        core::IntervalRule::kNotNegative);
+}
+bool check_job_timeout(char** newval, void** extra, GucSource) {
+  return check_interval(newval, extra, "sora_credits.job_timeout", kDefaultJobTimeout,
+                        core::IntervalRule::kPositive);
+}
+bool check_expire_interval(char** newval, void** extra, GucSource) {
+  return check_interval(newval, extra, "sora_credits.expire_interval", kDefaultExpireInterval,
+                        core::IntervalRule::kOffOrAtLeastOneSecond);
+}
+
+template <const Interval** parsed>
+void assign_interval(const char*, void* extra) {
+  *parsed = static_cast<const Interval*>(extra);
 }
 
 }  // namespace
 
 void define_settings() {
   // PGC_SUSET: only a superuser (or ALTER ROLE/DATABASE by one) may change these. A user who
-  // could raise the sign-up bonus in their own session could mint credits.
+  // could raise the sign-up bonus in their own session could mint credits; one who could
+  // lift the in-flight cap or lengthen the job timeout could hold more than the operator
+  // allows.
   DefineCustomIntVariable("sora_credits.signup_credits",
                           "Credits a new user receives when their account is created.",
                           "A positive bonus is written to the ledger as a signup_bonus entry.",
@@ -65,12 +92,46 @@ void define_settings() {
                              "How long after deletion a video can still be restored.",
                              "An interval such as '30 days'; 0 means deletions are final.",
                              &restore_window_value, kDefaultRestoreWindow, PGC_SUSET, 0,
-                             check_restore_window, assign_restore_window, nullptr);
+                             check_restore_window, assign_interval<&restore_window_parsed>,
+                             nullptr);
+  DefineCustomIntVariable("sora_credits.max_inflight_per_user",
+                          "Pending and processing videos a user may have at once.",
+                          "create_video_generation refuses a new video with PT429 at this "
+                          "number; 0 means no limit.",
+                          &max_inflight_value, 0, 0, 1000000, PGC_SUSET, 0, nullptr, nullptr,
+                          nullptr);
+  DefineCustomStringVariable("sora_credits.job_timeout",
+                             "How long a video job may stay pending or processing.",
+                             "expire_stale_videos() refunds jobs not updated for this long; "
+                             "a positive interval such as '1 hour'.",
+                             &job_timeout_value, kDefaultJobTimeout, PGC_SUSET, 0,
+                             check_job_timeout, assign_interval<&job_timeout_parsed>, nullptr);
+  // PGC_SIGHUP: only the background worker reads these two, from the server's configuration.
+  DefineCustomStringVariable("sora_credits.expire_interval",
+                             "How often the background worker expires stale video jobs.",
+                             "An interval such as '1 minute'; 0 turns the worker's expiry off.",
+                             &expire_interval_value, kDefaultExpireInterval, PGC_SIGHUP, 0,
+                             check_expire_interval, assign_interval<&expire_interval_parsed>,
+                             nullptr);
+  DefineCustomStringVariable("sora_credits.databases",
+                             "Databases in which the background worker expires stale jobs.",
+                             "A comma-separated list of database names.", &databases_value, "",
+                             PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("sora_credits");
 }
 
 std::int64_t signup_credits() { return signup_credits_value; }
 const char* restore_window_text() { return restore_window_value; }
+std::int32_t max_inflight_per_user() { return max_inflight_value; }
+const char* job_timeout_text() { return job_timeout_value; }
+const Interval& job_timeout() { return *job_timeout_parsed; }
+const char* expire_interval_text() { return expire_interval_value; }
+std::int64_t expire_interval_ms() { return core::interval_milliseconds(parts(*expire_interval_parsed)); }
+const char* expiry_databases() { return databases_value; }
+
+core::IntervalParts parts(const Interval& value) {
+  return core::IntervalParts{value.month, value.day, value.time};
+}
 
 bool restore_window_passed(TimestampTz deleted_at) {
   return guarded([&] {

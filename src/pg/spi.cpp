@@ -13,15 +13,14 @@ namespace {
 Oid bound_schema = InvalidOid;   // namespace of the function being called
 std::string bound_schema_sql;    // its name, quoted for SQL
 
-void bind_schema(Oid function_oid) {
-  Oid schema = guarded([&] { return get_func_namespace(function_oid); });
+}  // namespace
+
+void bind_schema(Oid schema) {
   if (schema == bound_schema) return;
   const char* quoted = guarded([&] { return quote_identifier(get_namespace_name(schema)); });
   bound_schema_sql = quoted;
   bound_schema = schema;
 }
-
-}  // namespace
 
 bool Uuid::operator==(const Uuid& other) const {
   return std::memcmp(value.data, other.value.data, UUID_LEN) == 0;
@@ -36,6 +35,9 @@ std::string Uuid::text() const {
 Param param(const TextArg& text) { return {text.datum, !text.view.has_value()}; }
 Param param(const Uuid& uuid) { return {UUIDPGetDatum(const_cast<pg_uuid_t*>(&uuid.value)), false}; }
 Param param(std::int64_t number) { return {Int64GetDatum(number), false}; }
+Param param(const Interval& interval) {
+  return {IntervalPGetDatum(const_cast<Interval*>(&interval)), false};
+}
 
 Param param(std::string_view text) {
   Datum datum = guarded([&] {
@@ -97,6 +99,11 @@ TimestampTz Result::timestamptz_at(std::uint64_t row, int col) const {
   return DatumGetTimestampTz(datum_at(row, col, &null));
 }
 
+Oid Result::oid_at(std::uint64_t row, int col) const {
+  bool null = false;
+  return DatumGetObjectId(datum_at(row, col, &null));
+}
+
 Statement::Statement(const char* sql, std::initializer_list<Oid> param_types) : sql_(sql) {
   if (param_types.size() > kMaxParams) throw std::logic_error("sora_credits: too many params");
   for (Oid type : param_types) types_[nparams_++] = type;
@@ -146,7 +153,12 @@ Result Statement::run(std::initializer_list<Param> params, Access access) {
 }
 
 void spi_begin(FunctionCallInfo fcinfo) {
-  bind_schema(fcinfo->flinfo->fn_oid);
+  Oid function = fcinfo->flinfo->fn_oid;
+  bind_schema(guarded([&] { return get_func_namespace(function); }));
+  spi_connect();
+}
+
+void spi_connect() {
   guarded([] {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "sora_credits: SPI_connect failed");
   });

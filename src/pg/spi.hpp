@@ -38,6 +38,7 @@ Param param(const TextArg& text);
 Param param(const Uuid& uuid);
 Param param(std::int64_t number);
 Param param(std::string_view text);  // copies into a new text datum
+Param param(const Interval& interval);  // the interval must outlive the statement's run
 
 class Result {
  public:
@@ -54,6 +55,7 @@ class Result {
   // A timestamptz rendered exactly as to_jsonb() renders it.
   std::string timestamp_at(std::uint64_t row, int col) const;
   TimestampTz timestamptz_at(std::uint64_t row, int col) const;
+  Oid oid_at(std::uint64_t row, int col) const;
   HeapTuple tuple(std::uint64_t row) const { return table_->vals[row]; }
 
  private:
@@ -82,5 +84,10 @@ class Statement {
 // Connects SPI for one call and binds the statements to the calling function's schema.
 void spi_begin(FunctionCallInfo fcinfo);
 void spi_end();
+
+// For callers that are not SQL functions (the background worker): connect SPI, then bind
+// the statements to the extension's schema once it is known.
+void spi_connect();
+void bind_schema(Oid schema);
 
 }  // namespace sora::pg

@@ -40,6 +40,7 @@ TEST(ErrorType, SqlstateConstants) {
   EXPECT_STREQ(st::kConflict, "PT409");
   EXPECT_STREQ(st::kGone, "PT410");
   EXPECT_STREQ(st::kIdempotencyMismatch, "PT422");
+  EXPECT_STREQ(st::kTooManyInFlight, "PT429");
 }
 
 TEST(Messages, NotAuthenticatedIs42501WithHint) {
@@ -110,12 +111,34 @@ TEST(Messages, RestoreWindowPassedIsPT410WithTheWindow) {
   EXPECT_TRUE(contains(other.message(), "7 days 12:00:00")) << other.message();
 }
 
+TEST(Messages, TooManyInFlightIsPT429WithCountLimitAndJsonDetail) {
+  const Error e = messages::too_many_in_flight(3, 3);
+  EXPECT_STREQ(e.sqlstate(), "PT429");
+  EXPECT_STREQ(e.message(),
+               "Too many videos in progress: 3 of your videos are still being generated, and the "
+               "limit is 3 at a time.");
+  EXPECT_EQ(e.detail(), R"({"in_flight":3,"limit":3})");
+  EXPECT_EQ(e.hint(), "Wait until one of your videos is finished, then ask again.");
+}
+
+TEST(Messages, TooManyInFlightSingularAndALoweredLimit) {
+  EXPECT_STREQ(messages::too_many_in_flight(1, 1).message(),
+               "Too many videos in progress: 1 of your videos is still being generated, and the "
+               "limit is 1 at a time.");
+  // The cap was lowered below what the user already has in flight: the real count is shown.
+  const Error lowered = messages::too_many_in_flight(7, 2);
+  EXPECT_TRUE(contains(lowered.message(), "7 of your videos are")) << lowered.message();
+  EXPECT_TRUE(contains(lowered.message(), "the limit is 2 at a time")) << lowered.message();
+  EXPECT_EQ(lowered.detail(), R"({"in_flight":7,"limit":2})");
+}
+
 TEST(Messages, EveryErrorHasAFiveCharacterSqlstateAndAMessage) {
   const Error all[] = {messages::not_authenticated(),     messages::foreign_credit_info(),
                        messages::user_id_required(),      messages::profile_not_found(),
                        messages::video_not_found(),       messages::insufficient_credits(1, 2),
                        messages::idempotency_mismatch(),  messages::reference_mismatch(),
-                       messages::unknown_price("m", "r"), messages::restore_window_passed("1 day")};
+                       messages::unknown_price("m", "r"), messages::restore_window_passed("1 day"),
+                       messages::too_many_in_flight(2, 2)};
   for (const Error& e : all) {
     EXPECT_EQ(std::strlen(e.sqlstate()), 5u) << e.message();
     EXPECT_GT(std::strlen(e.message()), 0u);

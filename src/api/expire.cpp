@@ -1,0 +1,51 @@
+#include "expire.hpp"
+
+#include <optional>
+#include <string>
+
+#include "../core/intervals.hpp"
+#include "../core/json.hpp"
+#include "../core/messages.hpp"
+#include "../pg/args.hpp"
+#include "../pg/settings.hpp"
+#include "api.hpp"
+#include "locks.hpp"
+#include "refund.hpp"
+
+namespace sora::api {
+
+Expiry expire_stale(const Interval& older_than) {
+  // Listed without locks (videos_user_inflight_idx holds only jobs in flight); each is then
+  // locked, profile first, without waiting, and checked again (locks.hpp).
+  static pg::Statement stale(
+      "SELECT id, user_id FROM @extschema@.videos "
+      "WHERE status IN ('pending', 'processing') AND updated_at < now() - $1 "
+      "ORDER BY updated_at, id",
+      {INTERVALOID});
+  pg::Result jobs = stale.run({pg::param(older_than)});
+  std::string reason = core::messages::expiry_reason();
+  Expiry expiry;
+  for (std::uint64_t i = 0; i < jobs.rows(); ++i) {
+    pg::Uuid video_id = jobs.uuid_at(i, 1);
+    std::optional<LockedVideo> video = try_lock_stale_video(video_id, jobs.uuid_at(i, 2), older_than);
+    if (!video) continue;
+    expiry.credits_refunded += refund_locked(video_id, *video, reason).credits_refunded;
+    ++expiry.expired;
+  }
+  return expiry;
+}
+
+Datum expire_stale_videos(FunctionCallInfo fcinfo) {
+  std::optional<Interval> older_than = pg::read_interval(fcinfo, 0);
+  if (older_than) core::validate_older_than(pg::parts(*older_than));
+  Interval limit = older_than ? *older_than : pg::job_timeout();
+  pg::spi_begin(fcinfo);
+  Expiry expiry = expire_stale(limit);
+  pg::spi_end();
+  return pg::jsonb_result(core::JsonObject()
+                              .integer("expired", expiry.expired)
+                              .integer("credits_refunded", expiry.credits_refunded)
+                              .str());
+}
+
+}  // namespace sora::api

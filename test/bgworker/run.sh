@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The expiry background worker, on a throwaway cluster restarted with
+# shared_preload_libraries = 'sora_credits', expire_interval 1s and four listed databases:
+# app (1.1), old (1.0), plain (no extension) and missing (does not exist). Checks that
+#  - stuck jobs in app are refunded and the run is logged with its counts, fresh ones kept;
+#  - old, plain and missing are skipped with one clear log line each, not every interval;
+#  - a failing run is logged and the next interval tries again;
+#  - a reload (SIGHUP) changes the schedule;
+#  - a fast shutdown stops the worker cleanly.
+# Every wait polls with a generous upper bound; nothing depends on how fast the machine is.
+# Expects the extension built and installed (scripts/build.sh).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+# shellcheck source=../../scripts/pgcluster.sh
+. "$root/scripts/pgcluster.sh"
+
+trap pg_stop EXIT
+pg_start
+log=$SORA_PGROOT/server.log
+fail() { echo "FAIL: $*" >&2; echo "--- server log:" >&2; tail -40 "$log" >&2; exit 1; }
+sql() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+value() { psql -X -A -t -v ON_ERROR_STOP=1 "$@"; }
+# Waits up to 120 s for a command to succeed.
+wait_for() {
+  local what=$1
+  shift
+  for _ in $(seq 1 240); do
+    if "$@"; then return 0; fi
+    sleep 0.5
+  done
+  fail "gave up waiting for: $what"
+}
+logged() { grep -qF -- "$1" "$log"; }
+count_logged() { grep -cF -- "$1" "$log" || true; }
+
+for db in app old plain; do createdb "$db"; done
+for db in app old; do sql -d "$db" -f "$root/test/support/supabase_standin.sql" >/dev/null; done
+sql -d app -c 'CREATE EXTENSION sora_credits'
+sql -d old -c "CREATE EXTENSION sora_credits VERSION '1.0'"
+for db in app old; do sql -d "$db" -f "$root/test/support/pgtap_helpers.sql"; done
+
+# LOAD first: ALTER SYSTEM accepts a sora_credits.* setting only once the library defines it.
+sql -c "LOAD 'sora_credits'" \
+    -c "ALTER SYSTEM SET shared_preload_libraries = 'sora_credits'" \
+    -c "ALTER SYSTEM SET sora_credits.databases = 'app, old, plain, missing'" \
+    -c "ALTER SYSTEM SET sora_credits.expire_interval = '1s'"
+as_pg_owner "$PG_BIN/pg_ctl" -D "$SORA_PGROOT/data" -l "$log" -w restart >/dev/null
+wait_for "the launcher's schedule line" \
+  logged 'sora_credits: expiring stale video jobs every 1s in "app", "old", "plain", "missing"'
+
+# One user per database with a job stuck for two hours and a fresh one; app's user also has
+# a job that is processing and stuck. Ages are set in one statement, so one run sees them all.
+jobs() {
+  sql -d "$1" <<'EOF'
+SET sora_credits.signup_credits = 100;
+INSERT INTO auth.users (id, email) VALUES ('0b000000-0000-4000-8000-000000000001', 'worker@example.com');
+BEGIN;
+SELECT test.act_as('authenticated', '0b000000-0000-4000-8000-000000000001');
+SELECT create_video_generation(p, 5) FROM unnest(ARRAY['stuck pending', 'stuck processing', 'fresh']) p;
+COMMIT;
+UPDATE videos SET status = CASE prompt WHEN 'stuck processing' THEN 'processing' ELSE status END,
+                  updated_at = now() - interval '2 hours'
+WHERE prompt LIKE 'stuck%';
+EOF
+}
+jobs app >/dev/null
+jobs old >/dev/null
+status() { value -d "$1" -c "SELECT string_agg(prompt || '=' || status, ', ' ORDER BY prompt) FROM videos"; }
+app_refunded() { [ "$(status app)" = "fresh=pending, stuck pending=failed, stuck processing=failed" ]; }
+wait_for "app's two stuck jobs to be refunded" app_refunded
+logged 'sora_credits: expired 2 stale video jobs in database "app" and refunded 30 credits (sora_credits.job_timeout = 1 hour)' \
+  || fail "no log line with the counts of app's run"
+[ "$(value -d app -c "SELECT count(*) FROM credit_transactions WHERE kind = 'refund'")" = 2 ] || fail "expected 2 refund entries in app"
+[ "$(value -d app -c "SELECT count(*) FROM verify_ledger()")" = 0 ] || fail "app's ledger does not match its balances"
+echo "ok: app's two stuck jobs refunded (2 refund entries, ledger consistent), the fresh one kept, the run logged"
+
+[ "$(status old)" = "fresh=pending, stuck pending=pending, stuck processing=processing" ] || fail "the 1.0 database was touched"
+for line in 'sora_credits: skipped database "old": sora_credits is at version 1.0' \
+            'sora_credits: skipped database "plain": the sora_credits extension is not installed there' \
+            'sora_credits: skipped database "missing" listed in sora_credits.databases: it does not exist'; do
+  [ "$(count_logged "$line")" = 1 ] || fail "expected exactly one log line: $line"
+done
+echo "ok: old (1.0), plain (no extension) and missing skipped, each with one log line"
+
+# A failing run: a constraint that refuses the expiry's write. It is logged, and once the
+# constraint is gone the next interval expires the job.
+sql -d app <<'EOF'
+ALTER TABLE videos ADD CONSTRAINT refuse_expiry CHECK (error_message NOT LIKE 'Timed out%') NOT VALID;
+UPDATE videos SET updated_at = now() - interval '2 hours' WHERE prompt = 'fresh';
+EOF
+wait_for "a failed run in the log" logged 'violates check constraint "refuse_expiry"'
+[ "$(status app)" = "fresh=pending, stuck pending=failed, stuck processing=failed" ] || fail "the failed run changed something"
+sql -d app -c 'ALTER TABLE videos DROP CONSTRAINT refuse_expiry'
+app_recovered() { [ "$(status app)" = "fresh=failed, stuck pending=failed, stuck processing=failed" ]; }
+wait_for "the next run to expire the job" app_recovered
+logged 'sora_credits: expired 1 stale video job in database "app" and refunded 15 credits' || fail "no log line for the run after the error"
+echo "ok: a failing run is logged and the next interval expires the job"
+
+# A reload changes the schedule: off, then on again.
+sql -c "ALTER SYSTEM SET sora_credits.expire_interval = '0'" -c 'SELECT pg_reload_conf()' >/dev/null
+wait_for "the launcher to turn expiry off" logged 'sora_credits: stale-job expiry is off (sora_credits.expire_interval = 0)'
+sql -c "ALTER SYSTEM SET sora_credits.expire_interval = '2s'" -c 'SELECT pg_reload_conf()' >/dev/null
+wait_for "the launcher to take the new interval" \
+  logged 'sora_credits: expiring stale video jobs every 2s in "app", "old", "plain", "missing"'
+echo "ok: SIGHUP: expire_interval 0 turns expiry off, 2s turns it on again"
+
+# A fast shutdown: the launcher logs that it stops; pg_ctl fails if the server does not stop.
+as_pg_owner "$PG_BIN/pg_ctl" -D "$SORA_PGROOT/data" -m fast -w stop >/dev/null || fail "fast shutdown failed"
+logged 'sora_credits: expiry worker stopping' || fail "the launcher did not log its stop"
+! grep -E 'background worker "sora_credits expiry launcher".*(exit code [^0]|terminated by signal)' "$log" || fail "the launcher did not exit cleanly"
+logged 'database system is shut down' || fail "the server did not shut down"
+echo "ok: fast shutdown: the launcher stopped cleanly"
+trap - EXIT
+rm -rf "$SORA_PGROOT"

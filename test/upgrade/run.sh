@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The upgrade path 1.0 -> 1.1, on a throwaway cluster with the Supabase stand-in:
+#  1. CREATE EXTENSION sora_credits VERSION '1.0', filled through the API (fill_1_0.sql);
+#  2. every row snapshotted, ALTER EXTENSION sora_credits UPDATE TO '1.1', snapshotted again:
+#     the two snapshots must be identical;
+#  3. pg_dump --schema-only of the upgraded database must equal that of a fresh install
+#     (which is 1.0 plus the same upgrade script);
+#  4. pgTAP (after_upgrade.sql): the 1.1 features on the data 1.0 wrote;
+#  5. a committed charge notifies sora_credits_jobs with its video id, a rolled-back one not.
+# Any difference is printed as a diff. Expects the extension built and installed
+# (scripts/build.sh).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+# shellcheck source=../../scripts/pgcluster.sh
+. "$root/scripts/pgcluster.sh"
+
+work=$(mktemp -d /tmp/sora_credits_upgrade.XXXXXX)
+trap 'pg_stop; rm -rf "$work"' EXIT
+pg_start
+fail() { echo "FAIL: $*" >&2; exit 1; }
+sql() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+# Two databases prepared alike: the stand-in and the shared test helpers (test.act_as).
+for db in upgraded fresh; do
+  createdb "$db"
+  sql -d "$db" -f "$root/test/support/supabase_standin.sql" >/dev/null
+done
+sql -d upgraded -c "CREATE EXTENSION sora_credits VERSION '1.0'"
+sql -d fresh -c 'CREATE EXTENSION sora_credits'
+for db in upgraded fresh; do sql -d "$db" -f "$root/test/support/pgtap_helpers.sql"; done
+
+sql -d upgraded -f "$here/fill_1_0.sql" >"$work/fill.log"
+sql -d upgraded -f "$here/snapshot.sql" >"$work/rows_1.0.txt"
+[ "$(grep -c '^videos|' "$work/rows_1.0.txt")" = 9 ] || fail "fill_1_0.sql did not leave 9 videos"
+sql -d upgraded -c "ALTER EXTENSION sora_credits UPDATE TO '1.1'"
+sql -d upgraded -f "$here/snapshot.sql" >"$work/rows_1.1.txt"
+diff -u "$work/rows_1.0.txt" "$work/rows_1.1.txt" || fail "the upgrade changed rows (diff above)"
+echo "ok: all $(wc -l <"$work/rows_1.1.txt") rows kept by the upgrade"
+
+# A fixed \restrict key: pg_dump otherwise writes a random one.
+dump() { "$PG_BIN/pg_dump" --schema-only --restrict-key=sora "$@"; }
+dump fresh >"$work/fresh.sql"
+dump upgraded >"$work/upgraded.sql"
+diff -u "$work/fresh.sql" "$work/upgraded.sql" \
+  || fail "pg_dump --schema-only: upgraded 1.0 differs from a fresh 1.1 install (diff above)"
+echo "ok: pg_dump --schema-only of the upgraded database equals a fresh install's"
+# A plain dump shows an extension as one CREATE EXTENSION line. A --binary-upgrade dump also
+# writes every member object (tables, indexes, triggers, functions, grants, comments), with
+# the oids, LSNs and xids of this cluster and the ledger sequence's position (data, not
+# schema), which are masked before comparing.
+members() {
+  dump --binary-upgrade "$1" | sed -E \
+    -e "s/'[0-9]+'::pg_catalog\.oid/'OID'/g" -e "s/'\{[0-9,]+\}'/'{OIDS}'/g" \
+    -e "s#'\{[0-9A-F/,]+\}'::pg_catalog\.pg_lsn#'LSNS'#g" \
+    -e "s/(relfrozenxid|relminmxid) = '[0-9]+'/\1 = 'XID'/g" -e "s/WHERE oid = '[0-9]+'/WHERE oid = 'OID'/" \
+    -e "s/setval\(('[^']+'), [0-9]+, (true|false)\)/setval(\1, N)/"
+}
+members fresh >"$work/fresh_members.sql"
+members upgraded >"$work/upgraded_members.sql"
+diff -u "$work/fresh_members.sql" "$work/upgraded_members.sql" \
+  || fail "the extension's objects differ between the upgraded database and a fresh install (diff above)"
+echo "ok: and so do all $(grep -c '^ALTER EXTENSION sora_credits ADD' "$work/fresh_members.sql") member objects in --binary-upgrade dumps"
+
+sql -d upgraded -c 'CREATE EXTENSION pgtap'
+PGDATABASE=upgraded pg_prove --failures "$here/after_upgrade.sql"
+
+# psql prints a notification received during a command after that command's output.
+sql -d upgraded >"$work/notify.txt" <<'EOF'
+LISTEN sora_credits_jobs;
+BEGIN;
+SELECT test.act_as('authenticated', '0a000000-0000-4000-8000-000000000003');
+SELECT public.create_video_generation('rolled back', 1, '480p') IS NOT NULL AS charged;
+ROLLBACK;
+BEGIN;
+SELECT test.act_as('authenticated', '0a000000-0000-4000-8000-000000000003');
+SELECT public.create_video_generation('notify me', 1, '480p')->>'video_id' AS video_id \gset
+COMMIT;
+\echo video :video_id
+SELECT 1 AS poll;
+EOF
+video=$(sed -n 's/^video //p' "$work/notify.txt")
+[ "$(grep -c '^Asynchronous notification "sora_credits_jobs"' "$work/notify.txt")" = 1 ] \
+  || { cat "$work/notify.txt"; fail "expected exactly one notification on sora_credits_jobs"; }
+grep -q "^Asynchronous notification \"sora_credits_jobs\" with payload \"$video\" received" "$work/notify.txt" \
+  || { cat "$work/notify.txt"; fail "the notification does not carry the new video's id"; }
+echo "ok: one NOTIFY sora_credits_jobs with the committed video's id, none for the rolled-back charge"

@@ -1,0 +1,11 @@
+-- Every row the extension keeps, and the position of the ledger's id sequence, as text in a
+-- fixed order: two snapshots of one database compare with diff.
+\set ON_ERROR_STOP 1
+\pset format unaligned
+\pset tuples_only on
+SELECT 'video_pricing', t::text FROM public.video_pricing t ORDER BY t.model, t.resolution;
+SELECT 'profiles', t::text FROM public.profiles t ORDER BY t.id;
+SELECT 'videos', t::text FROM public.videos t ORDER BY t.id;
+SELECT 'credit_transactions', t::text FROM public.credit_transactions t ORDER BY t.id;
+SELECT 'credit_transactions_id_seq', last_value, is_called FROM public.credit_transactions_id_seq;
+SELECT 'auth.users', t::text FROM auth.users t ORDER BY t.id;
