@@ -90,7 +90,8 @@ INSERT INTO params VALUES
   ('grant_credits', 'p_amount', 'bigint', '1'),
   ('grant_credits', 'p_kind', 'text', $$'purchase'$$),
   ('grant_credits', 'p_reference', 'text', 'NULL'),
-  ('grant_credits', 'p_description', 'text', 'NULL');
+  ('grant_credits', 'p_description', 'text', 'NULL'),
+  ('expire_stale_videos', 'p_older_than', 'interval', 'NULL');
 
 -- The values tried. Lengths are in characters; the long ones are multibyte (Vietnamese
 -- with diacritics, emoji), so a byte count would be wrong.
@@ -151,7 +152,8 @@ INSERT INTO checks VALUES
   ('the balance is exactly p_amount', $$$1->>'credits_remaining' = $2$$),
   ('stored as the reference', $$pg_temp.entry_field($1, 'reference') IS NOT DISTINCT FROM $2$$),
   ('the default description is stored', $$pg_temp.entry_field($1, 'description') = 'Credits purchased'$$),
-  ('stored as the description', $$pg_temp.entry_field($1, 'description') = $2$$);
+  ('stored as the description', $$pg_temp.entry_field($1, 'description') = $2$$),
+  ('expired nothing', $$$1 = '{"expired": 0, "credits_refunded": 0}'$$);
 
 -- The cases. fn NULL: every function with that parameter. caller NULL: alice for the
 -- functions users may call, service_role for the others. state: the SQLSTATE, or ok.
@@ -272,7 +274,14 @@ INSERT INTO cases (param, fn, input, caller, state, expect) VALUES
   ('p_description', NULL, '4000 chars', NULL, '22023', 'p_description must be at most 1000 characters.'),
   ('p_description', NULL, '1001 chars', NULL, '22023', 'p_description must be at most 1000 characters.'),
   ('p_description', NULL, '1000 chars', NULL, 'ok', 'stored as the description'),
-  ('p_description', NULL, 'SQL', NULL, 'ok', 'stored as the description');
+  ('p_description', NULL, 'SQL', NULL, 'ok', 'stored as the description'),
+  ('p_older_than', NULL, 'NULL', NULL, 'ok', 'expired nothing'),
+  ('p_older_than', NULL, '60', NULL, 'ok', 'expired nothing'),
+  ('p_older_than', NULL, '2147483647', NULL, 'ok', 'expired nothing'),
+  ('p_older_than', NULL, '0', NULL, '22023', 'p_older_than must be positive (more than 0, with no negative part).'),
+  ('p_older_than', NULL, '-1', NULL, '22023', 'p_older_than must be positive (more than 0, with no negative part).'),
+  ('p_older_than', NULL, 'empty', NULL, '22007', 'invalid input syntax for type interval: ""'),
+  ('p_older_than', NULL, 'SQL', NULL, '22007', 'invalid input syntax for type interval: "%s"');
 
 ------------------------------------------------------------------------------------------
 -- The calls, generated from the cases

@@ -82,6 +82,14 @@ INSERT INTO fn_matrix VALUES
   ('handle_new_user()', 'SELECT public.handle_new_user()',
    'denied', 'denied', 'denied', 'denied', 'denied'),
   ('credit_transactions_refuse_update()', 'SELECT public.credit_transactions_refuse_update()',
+   'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('expire_stale_videos(interval)', $$SELECT public.expire_stale_videos('1 hour')$$,
+   'denied', 'denied', 'denied', '1', 'denied'),
+  ('credit_transactions_refuse_delete()', 'SELECT public.credit_transactions_refuse_delete()',
+   'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('videos_notify_new_job()', 'SELECT public.videos_notify_new_job()',
+   'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('video_pricing_replace_on_restore()', 'SELECT public.video_pricing_replace_on_restore()',
    'denied', 'denied', 'denied', 'denied', 'denied');
 
 -- Tables: the owner's rows (all of video_pricing's sora-2 prices), a valid new row, a change.
