@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, testing and the demo need, from Debian bookworm packages,
-# when it is missing. Safe to run again: it does nothing when all is there.
+# when it is missing, and any further packages named as arguments (bench/run.sh adds
+# gnuplot). Safe to run again: it does nothing when all is there.
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,7 @@ packages=(
   libgtest-dev                        # GoogleTest
   postgresql-15-pgtap                 # pgTAP
   libtap-parser-sourcehandler-pgtap-perl  # pg_prove
+  "$@"
 )
 
 missing=()
