@@ -16,7 +16,8 @@ as_pg_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-# pg_start: sets PGHOST/PGPORT/PGUSER for psql and the tests, and SORA_PGROOT for pg_stop.
+# pg_start [-c name=value ...]: starts the cluster with these extra server settings; sets
+# PGHOST/PGPORT/PGUSER for psql and the tests, and SORA_PGROOT for pg_stop.
 pg_start() {
   SORA_PGROOT=$(mktemp -d /tmp/sora_credits_pg.XXXXXX)
   [ "$(id -u)" = 0 ] && chown postgres: "$SORA_PGROOT"
@@ -24,7 +25,7 @@ pg_start() {
     --encoding=UTF8 --locale=C.UTF-8 >"$SORA_PGROOT/initdb.log" 2>&1 \
     || { cat "$SORA_PGROOT/initdb.log"; return 1; }
   as_pg_owner "$PG_BIN/pg_ctl" -D "$SORA_PGROOT/data" -l "$SORA_PGROOT/server.log" -w \
-    -o "-c listen_addresses='' -c unix_socket_directories='$SORA_PGROOT' -p $SORA_PGPORT" \
+    -o "-c listen_addresses='' -c unix_socket_directories='$SORA_PGROOT' -p $SORA_PGPORT $*" \
     start >/dev/null || { cat "$SORA_PGROOT/server.log"; return 1; }
   export PGHOST=$SORA_PGROOT PGPORT=$SORA_PGPORT PGUSER=postgres SORA_PGROOT
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, testing and the demo need, from Debian bookworm packages,
-# when it is missing. Safe to run again: it does nothing when all is there.
+# when it is missing, and any further packages named as arguments (bench/run.sh adds
+# gnuplot). Safe to run again: it does nothing when all is there.
 set -euo pipefail
 
 packages=(
@@ -12,6 +13,7 @@ packages=(
   postgresql-15-pgtap                 # pgTAP
   libtap-parser-sourcehandler-pgtap-perl  # pg_prove
   build-essential debhelper postgresql-server-dev-all  # the Debian package (dh's PGXS sequence)
+  "$@"
 )
 # Node and npm for the typed client (clients/typescript), only when the commands are
 # missing: a Node installed another way (NodeSource's bundles npm) must not be replaced.

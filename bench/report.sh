@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# bench/report.sh MEDIANS ROUNDS SECONDS OUTDIR: turns the medians of bench/run.sh
+# (workload, variant, transactions per second, milliseconds per transaction) into the table
+# it prints and writes to OUTDIR/results.md, the targets of the performance issue with their
+# verdicts, and two PNG plots (gnuplot).
+set -euo pipefail
+medians=$1 rounds=$2 seconds=$3 out=$4
+
+tps() { awk -F'\t' -v w="$1" -v v="$2" '$1 == w && $2 == v { print $3 }' "$medians"; }
+ms() { awk -F'\t' -v w="$1" -v v="$2" '$1 == w && $2 == v { printf "%.3f", $4 }' "$medians"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+verdict() { awk -v x="$1" -v t="$2" 'BEGIN { print (x >= t ? "met" : "MISSED") }'; }
+
+{
+  echo "Measured on $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo),"
+  echo "$(lscpu | sed -n 's/^Model name: *//p' | head -1), PostgreSQL $(pg_config --version | cut -d' ' -f2)."
+  echo "Medians of $rounds alternating rounds of ${seconds} s per run, $(date -u +%Y-%m-%d)."
+  echo
+  echo "| workload | extension tps | PL/pgSQL tps | bare writes tps | ext / PL/pgSQL | ext / bare |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  for w in "create c=1 async" "create c=1" "create c=2" "create c=4" "create c=8" "hot user c=8"; do
+    e=$(tps "$w" ext) p=$(tps "$w" plpgsql) b=$(tps "$w" bare)
+    printf '| %s | %.0f | %.0f | %.0f | %s | %s |\n' "$w" "$e" "$p" "$b" "$(ratio "$e" "$p")" "$(ratio "$e" "$b")"
+  done
+  e=$(tps "mixed c=4" ext) p=$(tps "mixed c=4" plpgsql)
+  printf '| mixed c=4 | %.0f | %.0f | | %s | |\n' "$e" "$p" "$(ratio "$e" "$p")"
+  echo
+  echo "| get_credit_info, videos in history | extension ms | PL/pgSQL ms | PL/pgSQL / ext |"
+  echo "|---|---:|---:|---:|"
+  for n in 10 1000 20000 100000; do
+    e=$(ms "credit info $n" ext) p=$(ms "credit info $n" plpgsql)
+    echo "| $n | $e | $p | $(ratio "$p" "$e") |"
+  done
+  echo
+  part=$(ms "video list 20000" plpgsql) plain=$(ms "video list 20000" plain)
+  echo "| GET /videos?order=created_at.desc&limit=20, 20,000 videos, 1 in 4 deleted | ms |"
+  echo "|---|---:|"
+  echo "| partial index (videos_user_active_idx) | $part |"
+  echo "| plain index (user_id, created_at DESC) | $plain |"
+  echo "| gain of the partial index | $(awk -v a="$part" -v b="$plain" 'BEGIN { printf "%.0f%%", (b - a) / b * 100 }') |"
+  echo
+  echo "| target | measured | verdict |"
+  echo "|---|---:|---|"
+  r=$(ratio "$(tps "create c=1 async" ext)" "$(tps "create c=1 async" plpgsql)")
+  echo "| create, 1 client: ≥ 1.15 × PL/pgSQL | $r | $(verdict "$r" 1.15) |"
+  r=$(ratio "$(tps "create c=1 async" ext)" "$(tps "create c=1 async" bare)")
+  echo "| create, 1 client: ≥ 0.85 × bare writes | $r | $(verdict "$r" 0.85) |"
+  r=$(ratio "$(tps "create c=8" ext)" "$(tps "create c=8" plpgsql)")
+  echo "| create, 8 clients, synchronous commit: ≥ 1.00 × PL/pgSQL | $r | $(verdict "$r" 1.00) |"
+  r=$(ratio "$(ms "credit info 10" ext)" "$(ms "credit info 100000" ext)")
+  echo "| get_credit_info flat: time at 10 videos / time at 100,000 ≥ 0.80 | $r | $(verdict "$r" 0.80) |"
+  r=$(ratio "$(ms "credit info 20000" plpgsql)" "$(ms "credit info 20000" ext)")
+  echo "| get_credit_info at 20,000 videos: ≥ 5 × PL/pgSQL | $r | $(verdict "$r" 5) |"
+  r=$(ratio "$(tps "hot user c=8" ext)" "$(tps "hot user c=8" plpgsql)")
+  echo "| hot user, 8 clients: ≥ 1.00 × PL/pgSQL | $r | $(verdict "$r" 1.00) |"
+} | tee "$out/results.md"
+
+# Plots: throughput against clients, and get_credit_info time against history size.
+data=$(mktemp -d)
+trap 'rm -rf "$data"' EXIT
+for c in 1 2 4 8; do
+  echo "$c $(tps "create c=$c" ext) $(tps "create c=$c" plpgsql) $(tps "create c=$c" bare)"
+done >"$data/clients.dat"
+for n in 10 1000 20000 100000; do
+  echo "$n $(ms "credit info $n" ext) $(ms "credit info $n" plpgsql)"
+done >"$data/history.dat"
+gnuplot <<EOF
+set terminal pngcairo size 800,500 font ",11"
+set key top left
+set grid
+set output "$out/throughput_vs_clients.png"
+set title "create_video_generation, synchronous commit, 1,000 users"
+set xlabel "clients"; set ylabel "transactions per second"
+set xtics (1, 2, 4, 8); set yrange [0:*]
+plot "$data/clients.dat" using 1:2 with linespoints lw 2 title "extension (C++)", \
+     "" using 1:3 with linespoints lw 2 title "PL/pgSQL baseline", \
+     "" using 1:4 with linespoints lw 2 dt 2 title "bare writes (floor)"
+set output "$out/credit_info_vs_history.png"
+set title "get_credit_info, 1 client"
+set logscale xy; set xtics auto; set yrange [*:*]
+set xlabel "videos in the user's history"; set ylabel "milliseconds per request"
+plot "$data/history.dat" using 1:2 with linespoints lw 2 title "extension (counters)", \
+     "" using 1:3 with linespoints lw 2 title "PL/pgSQL baseline (count and sum)"
+EOF
+echo "Wrote $out/results.md, $out/throughput_vs_clients.png and $out/credit_info_vs_history.png"

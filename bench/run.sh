@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The benchmark, one command: bench/run.sh
+#
+# Builds the extension into a private server copy (as the tests do), starts a throwaway
+# cluster and runs pgbench workloads against databases in that one cluster, alternating
+# them within every round so that they share the machine's state:
+#   ext      the extension;
+#   plpgsql  bench/baseline_plpgsql.sql, the same API in PL/pgSQL as the seed design does it;
+#   bare     only the writes of a charge in one statement (bench/workloads/bare.sql), on the
+#            extension's tables: the floor cost of this schema;
+#   plain    a copy of plpgsql whose partial video indexes are replaced by a plain one, for
+#            the video-list query.
+# Prints a table of medians and ratios and writes docs/performance/results.md and the PNG
+# plots next to it. BENCH_SECONDS (default 8) is the length of one run, BENCH_ROUNDS
+# (default 3) the number of alternating rounds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+seconds=${BENCH_SECONDS:-8}
+rounds=${BENCH_ROUNDS:-3}
+out=$root/docs/performance
+mkdir -p "$out"
+
+scripts/provision.sh gnuplot-nox
+stage=$(mktemp -d /tmp/sora_credits_bench.XXXXXX)
+scripts/build.sh --stage "$stage"
+export SORA_PG_BIN=$stage$(pg_config --bindir)
+. scripts/pgcluster.sh
+# Large enough that no checkpoint falls inside a run; fsync stays on (the synchronous
+# commit workloads measure real commits).
+pg_start -c shared_buffers=1GB -c max_wal_size=8GB -c checkpoint_timeout=1h \
+         -c max_connections=50
+trap 'pg_stop; rm -rf "$stage"' EXIT
+q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+echo "Setting up the databases (1,004 users, 121,010 videos of history each): $(date +%T)"
+for db in ext plpgsql bare; do
+  createdb "$db"
+  q -d "$db" -f test/support/supabase_standin.sql >/dev/null
+  if [ "$db" = plpgsql ]; then q -d "$db" -f bench/baseline_plpgsql.sql >/dev/null
+  else q -d "$db" -c 'CREATE EXTENSION sora_credits'; fi
+  q -d "$db" -f bench/setup.sql >/dev/null
+done
+createdb plain -T plpgsql
+q -d plain -c 'DROP INDEX videos_user_active_idx, videos_user_deleted_idx' \
+  -c 'CREATE INDEX videos_user_idx ON videos (user_id, created_at DESC)' -c 'ANALYZE videos'
+
+results=$stage/results.tsv
+: >"$results"
+# bench WORKLOAD VARIANT DB SCRIPT CLIENTS SYNC [pgbench -D options...]
+bench() {
+  local workload=$1 variant=$2 db=$3 script=$4 clients=$5 sync=$6; shift 6
+  local log
+  log=$(PGOPTIONS="-c synchronous_commit=$sync" "$SORA_PG_BIN/pgbench" -n \
+        -c "$clients" -j "$(( clients < 2 ? 1 : 2 ))" -T "$seconds" "$@" -f "bench/workloads/$script" "$db" 2>&1) \
+    || { echo "$log"; return 1; }
+  grep -q 'number of failed transactions: 0 ' <<<"$log" || { echo "$log"; return 1; }
+  local tps lat
+  tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$log")
+  lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$log")
+  printf '%s\t%s\t%s\t%s\n' "$workload" "$variant" "$tps" "$lat" >>"$results"
+}
+
+hot=1          # the hot-row workload: every client charges user 1
+for round in $(seq "$rounds"); do
+  echo "Round $round of $rounds: $(date +%T)"
+  for clients in 1 2 4 8; do
+    for v in ext:ext:create.sql plpgsql:plpgsql:create.sql bare:bare:bare.sql; do
+      IFS=: read -r variant db script <<<"$v"
+      bench "create c=$clients" "$variant" "$db" "$script" "$clients" on -D users=1000
+      [ "$clients" = 1 ] && bench "create c=1 async" "$variant" "$db" "$script" 1 off -D users=1000
+    done
+  done
+  for v in ext:ext:create.sql plpgsql:plpgsql:create.sql bare:bare:bare.sql; do
+    IFS=: read -r variant db script <<<"$v"
+    bench "hot user c=8" "$variant" "$db" "$script" 8 on -D users=$hot
+  done
+  for h in 1001:10 1002:1000 1003:20000 1004:100000; do
+    IFS=: read -r user videos <<<"$h"
+    for db in ext plpgsql; do
+      bench "credit info $videos" "$db" "$db" credit_info.sql 1 on -D first_user="$user" -D last_user="$user"
+    done
+  done
+  for db in ext plpgsql; do
+    bench "mixed c=4" "$db" "$db" create.sql@3 4 on -D users=1000 -D first_user=1 -D last_user=1000 \
+      -f bench/workloads/credit_info.sql@4 -f bench/workloads/list_videos.sql@2 \
+      -f bench/workloads/worker.sql@1
+  done
+  for db in plpgsql plain; do
+    bench "video list 20000" "$db" "$db" list_videos.sql 1 on -D first_user=1003 -D last_user=1003
+  done
+done
+
+# Medians per workload and variant, then the table.
+medians=$stage/medians.tsv
+sort -t$'\t' -k1,1 -k2,2 -k3,3g "$results" | awk -F'\t' '
+  { key = $1 "\t" $2; n[key]++; v[key, n[key]] = $3 }
+  END { for (k in n) { c = n[k]; m = (c % 2) ? v[k, (c + 1) / 2] : (v[k, c / 2] + v[k, c / 2 + 1]) / 2;
+        print k "\t" m "\t" 1000 / m } }' | sort >"$medians"
+"$root/bench/report.sh" "$medians" "$rounds" "$seconds" "$out"
