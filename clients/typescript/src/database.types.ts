@@ -244,6 +244,7 @@ export type Database = {
         }
         Returns: string
       }
+      expire_stale_videos: { Args: { p_older_than?: unknown }; Returns: Json }
       get_credit_info: { Args: { p_user_id?: string }; Returns: Json }
       grant_credits: {
         Args: {

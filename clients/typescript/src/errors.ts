@@ -65,7 +65,7 @@ export class GoneError extends SoraCreditsError {}
 /** 422, PT422: an idempotency key or payment reference reused for a different request. */
 export class IdempotencyMismatchError extends SoraCreditsError {}
 
-/** 429, PT429 (release 1.1): too many videos in flight for this user. */
+/** 429, PT429: too many videos in flight for this user (sora_credits.max_inflight_per_user). */
 export class RateLimitedError extends SoraCreditsError {}
 
 const isAmount = (n: unknown): n is number => Number.isSafeInteger(n)

@@ -287,7 +287,9 @@ const ERRORS: ErrorCase[] = [
     fixture: "create_video_generation.429",
     call: (c) => c.createVideo({ prompt: FOX }),
     type: RateLimitedError, status: 429, code: "PT429",
-    message: "Too many videos in progress: 3 are pending or processing, and the limit is 3.",
+    message: "Too many videos in progress: 3 of your videos are still being generated, and the limit is 3 at a time.",
+    details: '{"in_flight":3,"limit":3}',
+    hint: "Wait until one of your videos is finished, then ask again.",
   },
   {
     fixture: "soft_delete_video.404",
