@@ -60,7 +60,11 @@ CREATE TRIGGER credit_transactions_no_truncate BEFORE TRUNCATE ON @extschema@.cr
 ------------------------------------------------------------------------------------------
 
 -- NOTIFY sora_credits_jobs with the new video's id, delivered when the charge commits (never
--- for a rolled-back one). Not SECURITY DEFINER: pg_notify needs no privilege.
+-- for a rolled-back one), when the setting sora_credits.notify_new_jobs is on. It is off by
+-- default: PostgreSQL serialises the commits of all transactions that notify, which costs
+-- charges about a third of their throughput with 8 clients (docs/performance.md); the
+-- reference worker polls as well, so notifications only make it start sooner.
+-- Not SECURITY DEFINER: pg_notify needs no privilege.
 CREATE FUNCTION @extschema@.videos_notify_new_job() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
@@ -70,8 +74,10 @@ END
 $$;
 REVOKE ALL ON FUNCTION @extschema@.videos_notify_new_job()
   FROM PUBLIC, anon, authenticated, service_role;
-CREATE TRIGGER videos_notify_new_job AFTER INSERT ON @extschema@.videos
-  FOR EACH ROW EXECUTE FUNCTION @extschema@.videos_notify_new_job();
+-- The setting is tested in WHEN, so a charge with notifications off never calls the function.
+CREATE TRIGGER videos_notify_new_job AFTER INSERT ON @extschema@.videos FOR EACH ROW
+  WHEN (pg_catalog.current_setting('sora_credits.notify_new_jobs', true) = 'on')
+  EXECUTE FUNCTION @extschema@.videos_notify_new_job();
 
 ------------------------------------------------------------------------------------------
 -- expire_stale_videos

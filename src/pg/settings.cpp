@@ -10,6 +10,7 @@ namespace {
 
 int signup_credits_value = 0;
 int max_inflight_value = 0;
+bool notify_new_jobs_value = false;  // read by SQL only: the videos_notify_new_job trigger
 char* restore_window_value = nullptr;
 char* job_timeout_value = nullptr;
 char* expire_interval_value = nullptr;
@@ -100,6 +101,15 @@ void define_settings() {
                           "number; 0 means no limit.",
                           &max_inflight_value, 0, 0, 1000000, PGC_SUSET, 0, nullptr, nullptr,
                           nullptr);
+  // Off by default: PostgreSQL serialises the commits of all notifying transactions, which
+  // costs charge throughput under concurrency (docs/operations.md). SUSET: a user must not
+  // be able to slow everyone's charges down.
+  DefineCustomBoolVariable("sora_credits.notify_new_jobs",
+                           "Send NOTIFY sora_credits_jobs for every new video job.",
+                           "Workers that LISTEN then claim new jobs at once instead of at "
+                           "their next poll.",
+                           &notify_new_jobs_value, false, PGC_SUSET, 0, nullptr, nullptr,
+                           nullptr);
   DefineCustomStringVariable("sora_credits.job_timeout",
                              "How long a video job may stay pending or processing.",
                              "expire_stale_videos() refunds jobs not updated for this long; "

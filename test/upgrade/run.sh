@@ -6,7 +6,8 @@
 #  3. pg_dump --schema-only of the upgraded database must equal that of a fresh install
 #     (which is 1.0 plus the same upgrade script);
 #  4. pgTAP (after_upgrade.sql): the 1.1 features on the data 1.0 wrote;
-#  5. a committed charge notifies sora_credits_jobs with its video id, a rolled-back one not.
+#  5. with sora_credits.notify_new_jobs on, a committed charge notifies sora_credits_jobs with
+#     its video id, a rolled-back one not; with it off (the default), no charge notifies.
 # Any difference is printed as a diff. Expects the extension built and installed
 # (scripts/build.sh).
 set -euo pipefail
@@ -70,6 +71,11 @@ sql -d upgraded >"$work/notify.txt" <<'EOF'
 LISTEN sora_credits_jobs;
 BEGIN;
 SELECT test.act_as('authenticated', '0a000000-0000-4000-8000-000000000003');
+SELECT public.create_video_generation('notifications are off by default', 1, '480p') IS NOT NULL AS charged;
+COMMIT;
+SET sora_credits.notify_new_jobs = on;
+BEGIN;
+SELECT test.act_as('authenticated', '0a000000-0000-4000-8000-000000000003');
 SELECT public.create_video_generation('rolled back', 1, '480p') IS NOT NULL AS charged;
 ROLLBACK;
 BEGIN;
@@ -84,4 +90,4 @@ video=$(sed -n 's/^video //p' "$work/notify.txt")
   || { cat "$work/notify.txt"; fail "expected exactly one notification on sora_credits_jobs"; }
 grep -q "^Asynchronous notification \"sora_credits_jobs\" with payload \"$video\" received" "$work/notify.txt" \
   || { cat "$work/notify.txt"; fail "the notification does not carry the new video's id"; }
-echo "ok: one NOTIFY sora_credits_jobs with the committed video's id, none for the rolled-back charge"
+echo "ok: with notify_new_jobs on, one NOTIFY sora_credits_jobs with the committed video's id, none for the rolled-back charge; none with it off"
