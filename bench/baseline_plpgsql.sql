@@ -1,9 +1,9 @@
 -- The benchmark's baseline: the same API contract (names, parameters, JSON keys, SQLSTATEs
 -- and checks) written in plain PL/pgSQL the way the seed design does it: lock the profile
 -- FOR UPDATE, insert the video, update the balance, insert the ledger entry, answer with
--- jsonb_build_object. It is meant to be a fair, well-written baseline: the same tables,
--- constraints, indexes, RLS and SECURITY DEFINER with a pinned search_path as the
--- extension. What it does not have is the extension's counters on profiles, so
+-- jsonb_build_object. It is meant to be a fair, well-written baseline: the contract's
+-- tables with the same constraints (a CHECK costs every write that touches its table), the
+-- same indexes of 1.0, RLS, and SECURITY DEFINER with a pinned search_path. What it does not have is the extension's counters on profiles, so
 -- get_credit_info counts and sums the user's history, as the seed design's does.
 -- Loaded by bench/run.sh into its own database (with the Supabase stand-in), never shipped.
 SET search_path = pg_catalog, pg_temp;
@@ -22,9 +22,9 @@ CREATE TABLE public.profiles (
   id uuid PRIMARY KEY REFERENCES auth.users (id) ON DELETE CASCADE,
   user_id uuid NOT NULL UNIQUE,
   credits bigint NOT NULL DEFAULT 0 CHECK (credits >= 0),
-  lifetime_granted bigint NOT NULL DEFAULT 0,
-  lifetime_spent bigint NOT NULL DEFAULT 0,
-  lifetime_refunded bigint NOT NULL DEFAULT 0,
+  lifetime_granted bigint NOT NULL DEFAULT 0 CHECK (lifetime_granted >= 0),
+  lifetime_spent bigint NOT NULL DEFAULT 0 CHECK (lifetime_spent >= 0),
+  lifetime_refunded bigint NOT NULL DEFAULT 0 CHECK (lifetime_refunded >= 0),
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT profiles_id_user_id_match CHECK (id = user_id)
@@ -47,7 +47,9 @@ CREATE TABLE public.videos (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   deleted_at timestamptz,
-  UNIQUE (user_id, idempotency_key)
+  UNIQUE (user_id, idempotency_key),
+  CHECK ((refunded_at IS NOT NULL) = (status = 'failed')),
+  CHECK (status <> 'completed' OR video_url IS NOT NULL)
 );
 CREATE INDEX videos_user_active_idx ON public.videos (user_id, created_at DESC)
   WHERE deleted_at IS NULL;
@@ -65,7 +67,10 @@ CREATE TABLE public.credit_transactions (
                                      'refund', 'adjustment')),
   reference text,
   description text,
-  created_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz NOT NULL DEFAULT now(),
+  CHECK (CASE kind WHEN 'video_generation' THEN amount < 0 WHEN 'adjustment' THEN true
+                   ELSE amount > 0 END),
+  CHECK ((kind IN ('video_generation', 'refund')) = (video_id IS NOT NULL))
 );
 CREATE INDEX credit_transactions_user_idx ON public.credit_transactions (user_id, created_at DESC);
 CREATE UNIQUE INDEX credit_transactions_one_charge_per_video
