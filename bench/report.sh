@@ -8,7 +8,7 @@ medians=$1 rounds=$2 seconds=$3 out=$4
 
 tps() { awk -F'\t' -v w="$1" -v v="$2" '$1 == w && $2 == v { print $3 }' "$medians"; }
 ms() { awk -F'\t' -v w="$1" -v v="$2" '$1 == w && $2 == v { printf "%.3f", $4 }' "$medians"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 verdict() { awk -v x="$1" -v t="$2" 'BEGIN { print (x >= t ? "met" : "MISSED") }'; }
 
 {
@@ -65,7 +65,7 @@ for n in 10 1000 20000 100000; do
   echo "$n $(ms "credit info $n" ext) $(ms "credit info $n" plpgsql)"
 done >"$data/history.dat"
 gnuplot <<EOF
-set terminal pngcairo size 800,500 font ",11"
+set terminal pngcairo size 800,500 font ",11" noenhanced
 set key top left
 set grid
 set output "$out/throughput_vs_clients.png"
