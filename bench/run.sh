@@ -34,13 +34,12 @@ trap 'pg_stop; rm -rf "$stage"' EXIT
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 echo "Setting up the databases (1,004 users, 121,010 videos of history each): $(date +%T)"
-for db in ext plpgsql bare; do
-  createdb "$db"
-  q -d "$db" -f test/support/supabase_standin.sql >/dev/null
-  if [ "$db" = plpgsql ]; then q -d "$db" -f bench/baseline_plpgsql.sql >/dev/null
-  else q -d "$db" -c 'CREATE EXTENSION sora_credits'; fi
-  q -d "$db" -f bench/setup.sql >/dev/null
-done
+sora_db ext
+sora_db bare
+createdb plpgsql
+q -d plpgsql -f test/support/supabase_standin.sql -f bench/baseline_plpgsql.sql >/dev/null
+unset PGDATABASE   # every command below names its database
+for db in ext plpgsql bare; do q -d "$db" -f bench/setup.sql >/dev/null; done
 createdb plain -T plpgsql
 q -d plain -c 'DROP INDEX videos_user_active_idx, videos_user_deleted_idx' \
   -c 'CREATE INDEX videos_user_idx ON videos (user_id, created_at DESC)' -c 'ANALYZE videos'
