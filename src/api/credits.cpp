@@ -66,8 +66,6 @@ Datum grant_credits(FunctionCallInfo fcinfo) {
       "         (user_id, amount, balance_after, kind, reference, description)"
       "  SELECT $1, $2, profile.credits, $3, $4, $5 FROM profile RETURNING id, balance_after",
       {UUIDOID, INT8OID, TEXTOID, TEXTOID, TEXTOID});
-  static pg::Statement lifetime_granted(
-      "SELECT lifetime_granted FROM @extschema@.profiles WHERE id = $1", {UUIDOID});
 
   std::optional<pg::Uuid> user = pg::read_uuid(fcinfo, 0);
   std::optional<std::int64_t> amount = pg::read_int64(fcinfo, 1);
@@ -78,7 +76,8 @@ Datum grant_credits(FunctionCallInfo fcinfo) {
       user.has_value(), amount, kind_arg.view, reference.view, description.view});
 
   pg::spi_begin(fcinfo);
-  std::int64_t balance = lock_profile(*user);
+  LockedProfile profile = lock_profile(*user);
+  std::int64_t balance = profile.credits;
   JsonObject out;
   out.boolean("success", true);
   if (reference.view) {
@@ -99,7 +98,7 @@ Datum grant_credits(FunctionCallInfo fcinfo) {
   // Refuse an amount that would overflow the balance or the lifetime total (the total is
   // at least the balance, but both are checked so neither rule depends on the other).
   core::add_credits(balance, *amount);
-  core::add_credits(lifetime_granted.run({pg::param(*user)}).int64_at(0, 1), *amount);
+  core::add_credits(profile.lifetime_granted, *amount);
   pg::Result written = write.run(
       {pg::param(*user), pg::param(*amount), pg::param(kind_arg), pg::param(reference),
        description.view ? pg::param(description)

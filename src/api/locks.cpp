@@ -7,12 +7,13 @@
 
 namespace sora::api {
 
-std::int64_t lock_profile(const pg::Uuid& user_id) {
+LockedProfile lock_profile(const pg::Uuid& user_id) {
   static pg::Statement lock(
-      "SELECT credits FROM @extschema@.profiles WHERE id = $1 FOR UPDATE", {UUIDOID});
+      "SELECT credits, lifetime_granted FROM @extschema@.profiles WHERE id = $1 FOR UPDATE",
+      {UUIDOID});
   pg::Result row = lock.run({pg::param(user_id)});
   if (row.rows() == 0) throw core::messages::profile_not_found();
-  return row.int64_at(0, 1);
+  return {row.int64_at(0, 1), row.int64_at(0, 2)};
 }
 
 LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner) {
@@ -28,7 +29,7 @@ LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner) {
   if (only_owner != nullptr && !(video.owner == *only_owner)) {
     throw core::messages::video_not_found();
   }
-  video.balance = lock_profile(video.owner);
+  video.balance = lock_profile(video.owner).credits;
   video.row = lock.run({pg::param(video_id)});
   // Gone meanwhile: only when its owner was deleted, which cascades to the video.
   if (video.row.rows() == 0) throw core::messages::video_not_found();

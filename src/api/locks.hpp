@@ -11,8 +11,14 @@
 
 namespace sora::api {
 
-// SELECT ... FOR UPDATE of the profile; returns the balance. PT404 without a profile.
-std::int64_t lock_profile(const pg::Uuid& user_id);
+// The figures of a profile read under its lock.
+struct LockedProfile {
+  std::int64_t credits = 0;
+  std::int64_t lifetime_granted = 0;
+};
+
+// SELECT ... FOR UPDATE of the profile. PT404 without a profile.
+LockedProfile lock_profile(const pg::Uuid& user_id);
 
 struct LockedVideo {
   pg::Uuid owner;

@@ -105,7 +105,7 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
   pg::Uuid user = signed_in_user();
   core::validate(core::VideoRequest{prompt.view, duration, resolution.view, model.view, key.view});
 
-  std::int64_t balance = lock_profile(user);
+  std::int64_t balance = lock_profile(user).credits;
 
   Charge result;
   if (key.view) {
