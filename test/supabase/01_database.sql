@@ -61,7 +61,7 @@ SELECT is((SELECT relowner::regrole::text FROM pg_class WHERE oid = 'auth.users'
           'auth.users belongs to the auth server''s role');
 
 -- The bonus as the auth server's own connection sees it (run.sh set it for the database).
-\set auth_bonus `psql -X -At -h "$SORA_SUPABASE_HOST" -p "$SORA_SUPABASE_PORT" -d "$SORA_SUPABASE_DB" -U supabase_auth_admin -c 'SHOW sora_credits.signup_credits'`
+\set auth_bonus `env -u PGOPTIONS psql -X -At -h "$SORA_SUPABASE_HOST" -p "$SORA_SUPABASE_PORT" -d "$SORA_SUPABASE_DB" -U supabase_auth_admin -c 'SHOW sora_credits.signup_credits'`
 SELECT is(:'auth_bonus'::text, :'bonus'::text, 'supabase_auth_admin''s sessions see sora_credits.signup_credits from ALTER DATABASE');
 
 SELECT * FROM finish();

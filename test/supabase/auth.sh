@@ -28,6 +28,9 @@
 # Environment (see run.sh): SORA_SUPABASE_HOST, SORA_SUPABASE_PORT, SORA_SUPABASE_DB, and
 # SORA_SUPABASE_DB_SH for the email sign-ups.
 set -euo pipefail
+# the auth server's connection has its own settings (its role's search_path is auth): none
+# of the suite's libpq settings (PGOPTIONS of pg_prove's sessions) may reach it
+unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGOPTIONS PGSERVICE PGSERVICEFILE PGPASSWORD
 cmd=${1:?usage: auth.sh COMMAND ARGS (see the header)}
 shift
 
