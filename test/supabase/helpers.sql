@@ -84,3 +84,7 @@ BEGIN
 END
 $$;
 GRANT EXECUTE ON FUNCTION test.sb_try(text) TO PUBLIC;
+
+-- The SQLSTATE of p_sql (run as by test.sb_try, and undone), or 'no error (N rows)'.
+CREATE FUNCTION test.sb_sqlstate(p_sql text) RETURNS text LANGUAGE sql AS
+  $$ SELECT coalesce(r->>'sqlstate', 'no error (' || (r->>'rows') || ' rows)') FROM test.sb_try(p_sql) r $$;
