@@ -17,7 +17,9 @@ SELECT ok(to_regclass('auth.schema_migrations') IS NOT NULL
 SELECT ok(to_regnamespace('extensions') IS NOT NULL, 'Supabase''s extensions schema exists');
 
 -- The extension, as installed by supabase_admin.
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'sora_credits'), '1.1', 'sora_credits 1.1 is installed');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'sora_credits'),
+          (SELECT default_version FROM pg_available_extensions WHERE name = 'sora_credits'),
+          'sora_credits is installed, at the version of the build on the server');
 SELECT is((SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'sora_credits'), 'public',
           'in public, the schema PostgREST exposes');
 SELECT is((SELECT extowner::regrole::text FROM pg_extension WHERE extname = 'sora_credits'), 'supabase_admin',
@@ -39,7 +41,7 @@ SELECT test.sb_try('CREATE EXTENSION sora_credits') AS create_as_postgres \gset
 ROLLBACK;
 SELECT is(:'create_as_postgres'::jsonb, '{"sqlstate": "42501", "message": "permission denied to create extension \"sora_credits\""}',
           'CREATE EXTENSION as postgres: 42501 (superuser = true; on the image only supautils'' privileged_extensions lets postgres)');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'sora_credits'), '1.1', 'the rolled-back probe left the extension in place');
+SELECT ok(EXISTS (SELECT FROM pg_extension WHERE extname = 'sora_credits'), 'the rolled-back probe left the extension in place');
 
 -- The columns of auth.users that decide whether a user is real (supabase/auth migrations).
 SELECT is(ARRAY(SELECT attname::text || ' ' || format_type(atttypid, atttypmod) FROM pg_attribute
