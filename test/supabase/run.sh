@@ -58,7 +58,9 @@ if [ -z "$host" ] && [ -z "$port" ]; then
   exit 0
 fi
 die() { echo "supabase: FAIL: $*"; exit 1; }
-[ -n "$host" ] && [ -n "$port" ] || die "set both SORA_SUPABASE_HOST and SORA_SUPABASE_PORT (one of them is empty)"
+if [ -z "$host" ] || [ -z "$port" ]; then
+  die "set both SORA_SUPABASE_HOST and SORA_SUPABASE_PORT (one of them is empty)"
+fi
 db=${SORA_SUPABASE_DB:-postgres}
 dbsh=${SORA_SUPABASE_DB_SH:-$root/../shared/supabase/supabase-db.sh}
 [ -x "$dbsh" ] || die "no supabase-db.sh at $dbsh (set SORA_SUPABASE_DB_SH): its signup writes the email sign-ups"
