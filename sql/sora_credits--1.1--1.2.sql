@@ -28,9 +28,10 @@ SET LOCAL search_path = pg_catalog, pg_temp;
 -- on every table created in public, and owners and superusers bypass privileges. These
 -- triggers refuse (42501, "... only through the sora_credits functions") every direct
 -- INSERT, UPDATE, DELETE and TRUNCATE by a role that is neither a superuser nor the
--- table's owner; the functions run as the owner and pass. Ordinary triggers do not fire
--- with session_replication_role = replica, which is how restores load rows (a setting
--- only superusers, and on Supabase postgres through supautils, may change).
+-- table's owner; the functions run as the owner and pass. They are ENABLE ALWAYS, so they
+-- fire with session_replication_role = replica too, the mode in which restores load rows
+-- (a setting only superusers, and on Supabase postgres through supautils, may change):
+-- there any role may INSERT, as a restore does, but never UPDATE, DELETE or TRUNCATE.
 -- Not SECURITY DEFINER: each checks the role that runs the statement.
 CREATE FUNCTION @extschema@.refuse_direct_change() RETURNS trigger
 LANGUAGE c SET search_path = pg_catalog, pg_temp
@@ -46,12 +47,17 @@ CREATE TRIGGER videos_functions_only BEFORE INSERT OR UPDATE OR DELETE ON @extsc
   FOR EACH ROW EXECUTE FUNCTION @extschema@.refuse_direct_change();
 CREATE TRIGGER videos_functions_only_truncate BEFORE TRUNCATE ON @extschema@.videos
   FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.refuse_direct_change();
+ALTER TABLE @extschema@.profiles ENABLE ALWAYS TRIGGER profiles_functions_only,
+  ENABLE ALWAYS TRIGGER profiles_functions_only_truncate;
+ALTER TABLE @extschema@.videos ENABLE ALWAYS TRIGGER videos_functions_only,
+  ENABLE ALWAYS TRIGGER videos_functions_only_truncate;
 
 -- The ledger: one C++ guard replaces 1.0's UPDATE trigger and 1.1's DELETE/TRUNCATE
 -- trigger, whose check read auth.users by name as the deleting role (a superuser, in the
 -- cascade): a view put in its place would have run as that superuser. The guard
---  * lets INSERT through for superusers and the owner only (the functions),
---  * refuses every UPDATE and TRUNCATE, for everyone,
+--  * lets INSERT through for superusers and the owner only (the functions), and in replica
+--    mode (a restore) for anyone,
+--  * refuses every UPDATE and TRUNCATE, for everyone, in replica mode too (ENABLE ALWAYS),
 --  * lets DELETE through only in a cascade (trigger depth > 1) once the user's auth.users
 --    row is gone, looked up by the OID given as the trigger's argument, through the
 --    table's primary key index: no SQL, no operator or view of the table's owner runs.
@@ -79,6 +85,8 @@ BEGIN
     'auth.users'::pg_catalog.regclass::pg_catalog.oid);
 END
 $ledger_guard$;
+ALTER TABLE @extschema@.credit_transactions ENABLE ALWAYS TRIGGER credit_transactions_guard,
+  ENABLE ALWAYS TRIGGER credit_transactions_guard_truncate;
 
 ------------------------------------------------------------------------------------------
 -- The sign-up bonus only for real accounts, once per user

@@ -2,8 +2,10 @@
 //
 // The functions run as the extension's owner (the installing superuser), so they pass;
 // every other role, whatever table privileges it holds (Supabase's default privileges give
-// `postgres` ALL on new tables in public), is refused. Restores load rows in replica mode
-// (session_replication_role = replica), in which these ordinary triggers do not fire.
+// `postgres` ALL on new tables in public), is refused. The triggers fire in replica mode
+// too (ENABLE ALWAYS): a restore loads rows there (session_replication_role = replica,
+// which on Supabase postgres may set through supautils), so there a role may add rows, but
+// never change or remove one.
 #include <cstdlib>
 #include <stdexcept>
 
@@ -21,6 +23,11 @@ bool owner_or_superuser(const pg::TriggerCall& call) {
   return pg::current_user_is(call.table_owner) || pg::current_user_is_superuser();
 }
 
+// An INSERT by the functions, or one that loads a restore.
+bool insert_allowed(const pg::TriggerCall& call) {
+  return pg::replica_mode() || owner_or_superuser(call);
+}
+
 // Both guards are BEFORE triggers, per row or (for TRUNCATE) per statement.
 pg::TriggerCall guard_call(FunctionCallInfo fcinfo) {
   pg::TriggerCall call = pg::trigger_call(fcinfo);
@@ -34,21 +41,21 @@ pg::TriggerCall guard_call(FunctionCallInfo fcinfo) {
 
 Datum refuse_direct_change(FunctionCallInfo fcinfo) {
   pg::TriggerCall call = guard_call(fcinfo);
-  if (!owner_or_superuser(call)) {
-    throw messages::direct_change_refused(call.table);
-  }
+  bool allowed = call.op == pg::TriggerOp::kInsert ? insert_allowed(call) : owner_or_superuser(call);
+  if (!allowed) throw messages::direct_change_refused(call.table);
   return pg::proceed(call);
 }
 
-// credit_transactions: rows are added by the functions, never changed, and deleted only by
-// the cascade of deleting their user from auth.users. Its one argument is auth.users's OID,
+// credit_transactions: rows are added by the functions (or a restore), never changed, and
+// deleted only by the cascade of deleting their user from auth.users (which does not run
+// in replica mode). Its one argument is auth.users's OID,
 // fixed when the trigger was created, so a table or view later given that name is never read.
 Datum guard_ledger(FunctionCallInfo fcinfo) {
   pg::TriggerCall call = guard_call(fcinfo);
   if (call.nargs != 1) pg::trigger_misuse("sora_credits: guard_ledger takes the OID of auth.users");
   switch (call.op) {
     case pg::TriggerOp::kInsert:
-      if (!owner_or_superuser(call)) {
+      if (!insert_allowed(call)) {
         throw messages::direct_change_refused(call.table);
       }
       return pg::proceed(call);

@@ -100,6 +100,8 @@ bool current_user_is_superuser() {
 
 bool current_user_is(Oid role) { return GetUserId() == role; }
 
+bool replica_mode() { return SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA; }
+
 int trigger_depth() {
   return guarded([] {
     LOCAL_FCINFO(call, 0);

@@ -47,6 +47,10 @@ Datum proceed(const TriggerCall& call);
 bool current_user_is_superuser();
 bool current_user_is(Oid role);
 
+// Whether the session loads rows the way a restore does (session_replication_role =
+// replica, which only superusers, and on Supabase postgres through supautils, may set).
+bool replica_mode();
+
 // pg_trigger_depth(): 1 in a trigger fired by a statement, more in one fired by a trigger
 // (such as a foreign key's ON DELETE CASCADE).
 int trigger_depth();

@@ -67,10 +67,10 @@ SELECT is(pg_get_indexdef('public.videos_user_inflight_idx'::regclass),
 SELECT results_eq($$SELECT tgname::text COLLATE "default", tgtype::int, tgfoid::regproc::text, tgenabled::text FROM pg_trigger
                     WHERE tgrelid IN ('public.credit_transactions'::regclass, 'public.videos'::regclass)
                       AND NOT tgisinternal ORDER BY tgname$$,
-                  $$VALUES ('credit_transactions_guard'::text, 31, 'guard_ledger'::text, 'O'::text),
-                           ('credit_transactions_guard_truncate', 34, 'guard_ledger', 'O'),
-                           ('videos_functions_only', 31, 'refuse_direct_change', 'O'),
-                           ('videos_functions_only_truncate', 34, 'refuse_direct_change', 'O'),
+                  $$VALUES ('credit_transactions_guard'::text, 31, 'guard_ledger'::text, 'A'::text),
+                           ('credit_transactions_guard_truncate', 34, 'guard_ledger', 'A'),
+                           ('videos_functions_only', 31, 'refuse_direct_change', 'A'),
+                           ('videos_functions_only_truncate', 34, 'refuse_direct_change', 'A'),
                            ('videos_notify_new_job', 5, 'videos_notify_new_job', 'O')$$,
                   'triggers: the ledger and videos guarded (1.2); NOTIFY after each new video');
 SELECT is((SELECT array_agg(pg_describe_object(classid, objid, 0) ORDER BY objid::regprocedure::text) FROM pg_depend

@@ -11,7 +11,7 @@
 --  6. a JWT claim role = service_role in a session of another role.
 -- (5, settings from a connection's startup options, needs new connections: test/bgworker.)
 BEGIN;
-SELECT plan(66);
+SELECT plan(75);
 
 -- Roles of this test (rolled back with it): the database's owner, and an administrator
 -- with what Supabase's default privileges give postgres (ALL on the tables, BYPASSRLS).
@@ -234,8 +234,36 @@ SELECT is(test.error_of('UPDATE public.profiles SET credits = credits + 1000')->
 SELECT lives_ok($$UPDATE public.video_pricing SET credits_per_second = credits_per_second WHERE model = 'sora-2'$$,
                 'prices stay writable for those granted it (video_pricing is not guarded)');
 RESET ROLE;
+-- In replica mode (which a restore uses, and supautils lets Supabase's postgres set) the
+-- guards fire too: rows may be added, as a restore adds them, but never changed or removed.
+SET LOCAL session_replication_role = replica;
+SET LOCAL ROLE sec_admin;
+SELECT throws_ok(stmt, '42501', NULL, 'administrator in replica mode: ' || stmt)
+FROM unnest(ARRAY['UPDATE public.profiles SET credits = credits + 1000',
+                  'DELETE FROM public.profiles',
+                  'UPDATE public.videos SET credits_cost = 1',
+                  'TRUNCATE public.videos CASCADE',
+                  'UPDATE public.credit_transactions SET amount = amount',
+                  'DELETE FROM public.credit_transactions',
+                  'TRUNCATE public.credit_transactions']) stmt;
+RESET ROLE;
+RESET session_replication_role;
 SELECT ok(pg_temp.unchanged(), 'no balance, video or ledger entry changed');
 SELECT is_empty('SELECT * FROM public.verify_ledger()', 'verify_ledger() is empty');
+
+-- What replica mode does let through, an INSERT as a restore makes, verify_ledger() shows
+-- when it does not match the balance.
+SET LOCAL session_replication_role = replica;
+SET LOCAL ROLE sec_admin;
+SELECT lives_ok($$INSERT INTO public.credit_transactions (user_id, amount, balance_after, kind)
+                  VALUES ('11000000-0000-4000-8000-000000000001', 1000, 1083, 'grant')$$,
+                'administrator in replica mode: an INSERT (what a restore does) goes through');
+RESET ROLE;
+RESET session_replication_role;
+SELECT results_eq('SELECT user_id, credits, ledger_sum FROM public.verify_ledger()',
+                  $$VALUES ('11000000-0000-4000-8000-000000000001'::uuid, 83::bigint, 1083::bigint)$$,
+                  'and verify_ledger() names the account whose balance no longer matches');
+DELETE FROM before;  -- (the snapshot is not used below)
 
 -- The functions themselves still write (they run as the owner).
 SELECT test.act_as('service_role');

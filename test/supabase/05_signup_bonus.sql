@@ -1,10 +1,9 @@
 -- 05_signup_bonus: accounts as the auth server creates, confirms, converts and deletes them
 -- (auth.sh, as supabase_auth_admin), with sora_credits.signup_credits > 0. Every user gets a
 -- profile at sign-up; the bonus belongs to real accounts only: granted once, at the first
--- moment the user is confirmed (email or phone) and not anonymous (issue #11). Today's
--- release grants it at INSERT, and the auth server always inserts a user unconfirmed
--- (autoconfirm confirms with an UPDATE in the same transaction) and inserts anonymous users
--- too: those assertions are TODO. What holds today and must keep holding is not.
+-- moment the user is confirmed (email or phone) and not anonymous (1.2, issue #11). The
+-- auth server always inserts a user unconfirmed (autoconfirm confirms with an UPDATE in the
+-- same transaction) and inserts anonymous users too, so the bonus comes from the UPDATE.
 -- connect: authenticator
 \getenv bonus SORA_SB_BONUS
 SELECT gen_random_uuid() AS erin, gen_random_uuid() AS frank, gen_random_uuid() AS gina, gen_random_uuid() AS hank \gset
@@ -23,10 +22,8 @@ SELECT is(:'r'::text, :'erin'::text, 'the auth server signed erin up (email, not
 SELECT is(test.sb_auth_user(:'erin') - 'role', '{"confirmed": false, "email_confirmed": false, "phone_confirmed": false, "is_anonymous": false, "deleted": false}',
           'erin''s auth.users row: not confirmed, not anonymous');
 SELECT ok(test.profile_row(:'erin') IS NOT NULL, 'erin has a profile from the sign-up');
-SELECT todo_start('issue #11: the bonus is granted at INSERT, before the email is confirmed');
 SELECT is(test.balance(:'erin'), 0::bigint, 'an unconfirmed user has 0 credits');
 SELECT is(test.sb_count(:'erin', 'signup_bonus'), 0, 'and no signup_bonus entry');
-SELECT todo_end();
 CALL test.request('05 erin before confirming', 'authenticated', :'erin', 'GET', '/rpc/get_credit_info');
 SELECT is(test.status('05 erin before confirming'), 200, 'get_credit_info works before confirmation (the profile exists)');
 
@@ -62,10 +59,8 @@ SELECT is(:'r'::text, 'ok', 'gina signs in anonymously');
 SELECT is(test.sb_auth_user(:'gina') - 'role', '{"confirmed": false, "email_confirmed": false, "phone_confirmed": false, "is_anonymous": true, "deleted": false}',
           'gina''s auth.users row: anonymous, not confirmed');
 SELECT ok(test.profile_row(:'gina') IS NOT NULL, 'gina has a profile (an anonymous user can be given credits)');
-SELECT todo_start('issue #11: anonymous sign-ins get the bonus, so it can be farmed');
 SELECT is(test.balance(:'gina'), 0::bigint, 'an anonymous user has 0 credits');
 SELECT is(test.sb_count(:'gina', 'signup_bonus'), 0, 'and no signup_bonus entry');
-SELECT todo_end();
 
 \set r `"$SORA_SB_AUTH" link-email :'gina' :'gina_email'`
 SELECT is(:'r'::text, 'ok', 'gina links and verifies an email');
@@ -80,9 +75,7 @@ SELECT is(test.balance(:'gina'), :bonus::bigint, 'and the bonus once');
 \set r `"$SORA_SB_AUTH" phone-signup :'hank_phone' :'hank'`
 SELECT is(:'r'::text, :'hank'::text, 'the auth server signed hank up with a phone');
 SELECT is(test.sb_auth_user(:'hank')->'confirmed', 'false'::jsonb, 'auth.users: hank is not confirmed yet');
-SELECT todo_start('issue #11: the bonus is granted at INSERT, before the phone is confirmed');
 SELECT is(test.balance(:'hank'), 0::bigint, 'an unconfirmed phone user has 0 credits');
-SELECT todo_end();
 \set r `"$SORA_SB_AUTH" confirm-phone :'hank'`
 SELECT is(:'r'::text, 'ok', 'hank enters the SMS code');
 SELECT is(test.sb_auth_user(:'hank') - 'role', '{"confirmed": true, "email_confirmed": false, "phone_confirmed": true, "is_anonymous": false, "deleted": false}',

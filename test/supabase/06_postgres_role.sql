@@ -4,8 +4,8 @@
 -- table supabase_admin creates in public, the extension's tables included, and EXECUTE on
 -- its functions. Money may change only through the functions, which write the ledger
 -- (issue #11): a direct write of a balance, a counter, a video's cost or status, or a
--- ledger INSERT must be refused (42501). Today they are not: those assertions are TODO.
--- The append-only ledger already holds against it. Every probe runs in a subtransaction
+-- ledger INSERT is refused (42501) by the write guards of 1.2. The append-only ledger
+-- holds against it too. Every probe runs in a subtransaction
 -- that is undone, so a write that should have been refused leaves nothing behind.
 -- connect: postgres
 \getenv bonus SORA_SB_BONUS
@@ -33,7 +33,6 @@ SELECT is(test.n_entries(:'ivan'), 3, 'ivan''s ledger: bonus, grant, charge');
 SELECT is((SELECT count(*)::integer FROM verify_ledger()), 0, 'postgres runs verify_ledger(): every balance matches its ledger');
 
 -- What the functions do not write, postgres must not write either.
-SELECT todo_start('issue #11: Supabase''s default privileges give postgres ALL on the extension''s tables, so it can mint credits');
 SELECT is(test.sb_sqlstate(format('UPDATE public.profiles SET credits = credits + 1000 WHERE id = %L', :'ivan')),
           '42501', 'postgres cannot UPDATE a balance');
 SELECT is(test.sb_sqlstate(format('UPDATE public.profiles SET credits = credits + 1000, lifetime_granted = lifetime_granted + 1000 WHERE id = %L', :'ivan')),
@@ -47,7 +46,6 @@ SELECT is(test.sb_sqlstate(format('UPDATE public.videos SET credits_cost = 1 WHE
           '42501', 'postgres cannot UPDATE a video''s cost');
 SELECT is(test.sb_sqlstate(format($$UPDATE public.videos SET status = 'completed', video_url = 'https://x.example/v.mp4' WHERE id = %L$$, :'iv')),
           '42501', 'postgres cannot UPDATE a video''s status');
-SELECT todo_end();
 -- The probes above were undone whatever their outcome.
 SELECT is(test.balance(:'ivan'), (:bonus + 85)::bigint, 'ivan''s balance is as the functions left it');
 
