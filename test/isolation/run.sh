@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the isolation specs (test/isolation/specs/*.spec) exactly as a user would, with
-# `make -f Makefile.pgxs installcheck`, against a throwaway cluster started from
+# `make installcheck`, against a throwaway cluster started from
 # $SORA_PG_BIN (so it tests the extension built by scripts/test.sh). pg_isolation_regress
 # compares every permutation's output with test/isolation/expected/*.out; any difference
 # fails the run, and the diff is shown.
@@ -12,7 +12,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 pg_start
 trap pg_stop EXIT
 cd "$root"
-if ! make -f Makefile.pgxs installcheck; then
+if ! make installcheck; then
   cat output_iso/regression.diffs
   exit 1
 fi
