@@ -2,9 +2,10 @@
 # Builds the extension with PGXS (warnings are errors), then installs it:
 #   scripts/build.sh              into the PostgreSQL 15 found by pg_config, and builds the
 #                                 reference worker with CMake into /usr/local/bin (the demo);
-#   scripts/build.sh --stage DIR  into a private copy of that server under DIR (the tests,
-#                                 see scripts/pgstage.sh; they run the worker from their
-#                                 own CMake build tree).
+#   scripts/build.sh --stage DIR  into a private copy of that server under DIR, a new
+#                                 folder (see scripts/pgstage.sh): CMake's build does this
+#                                 into build/stage for the tests, which run the worker from
+#                                 their own build tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
