@@ -16,23 +16,27 @@ void _PG_init(void) {
   if (process_shared_preload_libraries_in_progress) sora::bgworker::register_launcher();
 }
 
-#define SORA_ENTRY(name)                                                      \
-  PG_FUNCTION_INFO_V1(sora_##name);                                           \
-  Datum sora_##name(PG_FUNCTION_ARGS) {                                       \
-    return sora::pg::boundary(fcinfo, &sora::api::name);                      \
-  }
+// SORA_ENTRY(symbol, implementation): the symbol is spelled out, as the install scripts
+// name it (AS 'MODULE_PATHNAME', 'symbol'), so either can be found from the other by grep.
+#define SORA_ENTRY(symbol, implementation)                                    \
+  PG_FUNCTION_INFO_V1(symbol);                                                \
+  Datum symbol(PG_FUNCTION_ARGS) { return sora::pg::boundary(fcinfo, &implementation); }
 
-SORA_ENTRY(create_video_generation)
-SORA_ENTRY(create_video_request)
-SORA_ENTRY(refund_video_credits)
-SORA_ENTRY(complete_video_generation)
-SORA_ENTRY(claim_video_jobs)
-SORA_ENTRY(soft_delete_video)
-SORA_ENTRY(restore_video)
-SORA_ENTRY(get_credit_info)
-SORA_ENTRY(grant_credits)
-SORA_ENTRY(handle_new_user)
-SORA_ENTRY(expire_stale_videos)
+SORA_ENTRY(sora_create_video_generation, sora::api::create_video_generation)
+SORA_ENTRY(sora_create_video_request, sora::api::create_video_request)
+SORA_ENTRY(sora_refund_video_credits, sora::api::refund_video_credits)
+SORA_ENTRY(sora_complete_video_generation, sora::api::complete_video_generation)
+SORA_ENTRY(sora_claim_video_jobs, sora::api::claim_video_jobs)
+SORA_ENTRY(sora_soft_delete_video, sora::api::soft_delete_video)
+SORA_ENTRY(sora_restore_video, sora::api::restore_video)
+SORA_ENTRY(sora_list_deleted_videos, sora::api::list_deleted_videos)
+SORA_ENTRY(sora_get_credit_info, sora::api::get_credit_info)
+SORA_ENTRY(sora_grant_credits, sora::api::grant_credits)
+SORA_ENTRY(sora_handle_new_user, sora::api::handle_new_user)
+SORA_ENTRY(sora_expire_stale_videos, sora::api::expire_stale_videos)
+SORA_ENTRY(sora_refuse_direct_change, sora::api::refuse_direct_change)
+SORA_ENTRY(sora_guard_ledger, sora::api::guard_ledger)
+SORA_ENTRY(sora_guard_schema_drop, sora::api::guard_schema_drop)
 
 // Looked up by name by the postmaster (bgw_function_name), hence exported.
 PGDLLEXPORT void sora_expiry_launcher_main(Datum);

@@ -277,6 +277,20 @@ Datum claim_video_jobs(FunctionCallInfo fcinfo) {
   return Datum(0);
 }
 
+Datum list_deleted_videos(FunctionCallInfo fcinfo) {
+  static pg::Statement deleted(
+      "SELECT * FROM @extschema@.videos WHERE user_id = $1 AND deleted_at IS NOT NULL "
+      "ORDER BY deleted_at DESC",
+      {UUIDOID});
+  pg::spi_begin(fcinfo);
+  // Without a signed-in user there is nobody whose videos to list: an empty list.
+  std::optional<pg::Uuid> user = pg::current_caller().user_id;
+  pg::Result videos = user ? deleted.run({pg::param(*user)}, pg::Access::kReadOnly) : pg::Result();
+  pg::return_rows(fcinfo, videos);
+  pg::spi_end();
+  return Datum(0);
+}
+
 namespace {
 
 // Soft delete and restore: the owner, or service_role for anyone's video.

@@ -9,6 +9,7 @@ namespace sora::core {
 // SQLSTATEs of the API contract. PostgREST turns PTxyz into HTTP status xyz.
 namespace sqlstate {
 inline constexpr const char* kNotAuthenticated = "42501";   // 401 for anon, 403 otherwise
+inline constexpr const char* kForbidden = "42501";           // the same SQLSTATE: not allowed
 inline constexpr const char* kInvalidParameter = "22023";   // 400
 inline constexpr const char* kOutOfRange = "22003";         // 400
 inline constexpr const char* kInsufficientCredits = "PT402";

@@ -13,7 +13,7 @@ Error not_authenticated() {
 }
 
 Error foreign_credit_info() {
-  return Error(kNotAuthenticated, "You can only view your own credit information.");
+  return Error(kForbidden, "You can only view your own credit information.");
 }
 
 Error user_id_required() {
@@ -71,6 +71,31 @@ Error too_many_in_flight(std::int64_t in_flight, std::int64_t limit) {
   std::string detail = JsonObject().integer("in_flight", in_flight).integer("limit", limit).str();
   return Error(kTooManyInFlight, std::move(message), std::move(detail),
                "Wait until one of your videos is finished, then ask again.");
+}
+
+Error direct_change_refused(std::string_view table) {
+  return Error(kForbidden,
+               std::string(table) + " can be changed only through the sora_credits functions.",
+               {},
+               "Credits are added with grant_credits(), spent with create_video_generation() "
+               "and given back with refund_video_credits(); a correction is a grant of kind "
+               "adjustment.");
+}
+
+Error ledger_change_refused() {
+  return Error(kForbidden, "credit_transactions is append-only: ledger entries cannot be changed",
+               {}, "The ledger only grows: a correction is a new entry, never an edit.");
+}
+
+Error ledger_delete_refused() {
+  return Error(kForbidden, "credit_transactions is append-only: ledger entries cannot be deleted",
+               {}, "Ledger entries go away only with their user: delete the user from auth.users.");
+}
+
+Error schema_drop_refused() {
+  return Error(kForbidden,
+               "sora_credits: only a superuser may drop the schema that holds the credit ledger",
+               {}, "Ask a superuser; DROP EXTENSION sora_credits is the way to remove it all.");
 }
 
 std::string charge_description(std::string_view model, std::string_view resolution,

@@ -21,6 +21,12 @@ Error reference_mismatch();
 Error unknown_price(std::string_view model, std::string_view resolution);
 Error restore_window_passed(std::string_view window);
 Error too_many_in_flight(std::int64_t in_flight, std::int64_t limit);
+// The write guards on profiles, videos and credit_transactions (42501).
+Error direct_change_refused(std::string_view table);
+Error ledger_change_refused();
+Error ledger_delete_refused();
+// The event trigger that keeps the extension's schema from being dropped (42501).
+Error schema_drop_refused();
 
 std::string charge_description(std::string_view model, std::string_view resolution,
                                std::int32_t duration_seconds);

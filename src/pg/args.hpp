@@ -19,8 +19,8 @@ std::optional<Interval> read_interval(FunctionCallInfo fcinfo, int n);
 // A uuid datum, allocated in the caller's memory context.
 Datum uuid_result(const Uuid& uuid);
 
-// Returns every row of a result from a set-returning function (materialize mode).
-// The rows must have the function's declared row type.
+// Returns every row of a result from a set-returning function (materialize mode), its
+// columns matched by name to the function's declared row type.
 void return_rows(FunctionCallInfo fcinfo, const Result& rows);
 
 // The jsonb datum of a JSON text, allocated in the caller's memory context.

@@ -1,14 +1,53 @@
 #include "caller.hpp"
 
+#include <cstring>
+
+#include "guard.hpp"
+
 namespace sora::pg {
 
+namespace {
+
+// One claim, as coalesce(nullif(current_setting('request.jwt.claim.NAME', true), ''),
+// nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'NAME'): the
+// definitions of auth.uid() and auth.role() on Supabase. A malformed claims setting raises
+// jsonb's own 22P02, as those functions do. Returns a palloc'd string, or nullptr.
+const char* claim(const char* legacy_setting, const char* name) {
+  const char* legacy = GetConfigOption(legacy_setting, true, false);
+  if (legacy != nullptr && legacy[0] != '\0') return legacy;
+  const char* claims = GetConfigOption("request.jwt.claims", true, false);
+  if (claims == nullptr || claims[0] == '\0') return nullptr;
+  Jsonb* json = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(claims)));
+  if (!JB_ROOT_IS_OBJECT(json)) return nullptr;
+  JsonbValue found;
+  if (getKeyJsonValueFromContainer(&json->root, name, static_cast<int>(std::strlen(name)),
+                                   &found) == nullptr ||
+      found.type == jbvNull) {
+    return nullptr;
+  }
+  if (found.type == jbvString) return pnstrdup(found.val.string.val, found.val.string.len);
+  // ->> renders any other value as its JSON text.
+  return JsonbToCString(nullptr, &JsonbValueToJsonb(&found)->root, 0);
+}
+
+}  // namespace
+
 Caller current_caller() {
-  static Statement query(
-      "SELECT auth.uid(), coalesce(auth.role() = 'service_role', false)", {});
-  Result row = query.run({}, Access::kReadOnly);
   Caller caller;
-  if (!row.is_null(0, 1)) caller.user_id = row.uuid_at(0, 1);
-  caller.is_service = row.bool_at(0, 2);
+  guarded([&] {
+    const char* sub = claim("request.jwt.claim.sub", "sub");
+    if (sub != nullptr) {
+      // uuid's own input function: a sub that is not a uuid raises 22P02, as auth.uid() does.
+      Datum id = DirectFunctionCall1(uuid_in, CStringGetDatum(sub));
+      std::memcpy(caller.user_id.emplace().value.data, DatumGetUUIDP(id)->data, UUID_LEN);
+    }
+    const char* role = claim("request.jwt.claim.role", "role");
+    if (role != nullptr && std::strcmp(role, "service_role") == 0) {
+      Oid service_role = get_role_oid("service_role", true);
+      caller.is_service =
+          OidIsValid(service_role) && is_member_of_role(GetOuterUserId(), service_role);
+    }
+  });
   return caller;
 }
 

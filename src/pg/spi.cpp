@@ -10,16 +10,24 @@ namespace sora::pg {
 
 namespace {
 
-Oid bound_schema = InvalidOid;   // namespace of the function being called
-std::string bound_schema_sql;    // its name, quoted for SQL
+// The schema the statements are bound to, by name: statement SQL can only name it. The
+// name is read again from the catalog at every call and compared, never trusted from an
+// earlier call: after a rename, the old name may belong to another schema, whose look-alike
+// tables or views would otherwise run under the functions' rights.
+std::string bound_schema_sql;  // the bound schema's name, quoted for SQL
+unsigned bound_generation = 0;  // changes whenever bound_schema_sql does
 
 }  // namespace
 
 void bind_schema(Oid schema) {
-  if (schema == bound_schema) return;
-  const char* quoted = guarded([&] { return quote_identifier(get_namespace_name(schema)); });
+  const char* quoted = guarded([&] {
+    const char* name = get_namespace_name(schema);
+    if (name == nullptr) elog(ERROR, "sora_credits: schema %u does not exist", schema);
+    return quote_identifier(name);
+  });
+  if (bound_schema_sql == quoted) return;
   bound_schema_sql = quoted;
-  bound_schema = schema;
+  ++bound_generation;
 }
 
 bool Uuid::operator==(const Uuid& other) const {
@@ -110,7 +118,7 @@ Statement::Statement(const char* sql, std::initializer_list<Oid> param_types) : 
 }
 
 SPIPlanPtr Statement::plan() {
-  if (plan_ != nullptr && schema_ == bound_schema) return plan_;
+  if (plan_ != nullptr && generation_ == bound_generation) return plan_;
   std::string sql = sql_;
   static constexpr std::string_view kToken = "@extschema@";
   for (auto at = sql.find(kToken); at != std::string::npos; at = sql.find(kToken, at)) {
@@ -127,7 +135,7 @@ SPIPlanPtr Statement::plan() {
     SPI_keepplan(prepared);
     plan_ = prepared;
   });
-  schema_ = bound_schema;
+  generation_ = bound_generation;
   return plan_;
 }
 
@@ -152,9 +160,13 @@ Result Statement::run(std::initializer_list<Param> params, Access access) {
   });
 }
 
-void spi_begin(FunctionCallInfo fcinfo) {
+Oid function_schema(FunctionCallInfo fcinfo) {
   Oid function = fcinfo->flinfo->fn_oid;
-  bind_schema(guarded([&] { return get_func_namespace(function); }));
+  return guarded([&] { return get_func_namespace(function); });
+}
+
+void spi_begin(FunctionCallInfo fcinfo) {
+  bind_schema(function_schema(fcinfo));
   spi_connect();
 }
 

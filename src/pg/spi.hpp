@@ -1,8 +1,9 @@
 // SPI access for the API: statements prepared once per backend, typed parameters and results.
 //
 // Statement SQL names our own objects as @extschema@.table, like the install script; the
-// schema is the one of the SQL function being called, so the extension works in any schema
-// and plans are prepared again if it is dropped and created elsewhere in the same backend.
+// schema is the one of the SQL function being called (by OID), its name read from the
+// catalog at every call, so the extension works in any schema and plans are prepared again
+// when it is dropped and created elsewhere or renamed in the same backend.
 #pragma once
 
 #include <array>
@@ -57,6 +58,7 @@ class Result {
   TimestampTz timestamptz_at(std::uint64_t row, int col) const;
   Oid oid_at(std::uint64_t row, int col) const;
   HeapTuple tuple(std::uint64_t row) const { return table_->vals[row]; }
+  TupleDesc desc() const { return table_->tupdesc; }
 
  private:
   Datum datum_at(std::uint64_t row, int col, bool* is_null) const;
@@ -78,8 +80,12 @@ class Statement {
   int nparams_ = 0;
   std::array<Oid, kMaxParams> types_{};
   SPIPlanPtr plan_ = nullptr;
-  Oid schema_ = InvalidOid;
+  unsigned generation_ = 0;  // the schema binding the plan was prepared for
 };
+
+// The schema of the function being called (for the extension's own functions, the
+// extension's schema).
+Oid function_schema(FunctionCallInfo fcinfo);
 
 // Connects SPI for one call and binds the statements to the calling function's schema.
 void spi_begin(FunctionCallInfo fcinfo);

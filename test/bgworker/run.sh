@@ -6,7 +6,11 @@
 #  - old, plain and missing are skipped with one clear log line each, not every interval;
 #  - a failing run is logged and the next interval tries again;
 #  - a reload (SIGHUP) changes the schedule;
-#  - a fast shutdown stops the worker cleanly.
+#  - a fast shutdown stops the worker cleanly;
+#  - settings and a connection's startup options: without preloading, a non-superuser's
+#    startup option for a sora_credits setting replaces the database's value with the
+#    built-in default when the library loads (what docs/operations.md says); preloaded, the
+#    same option is refused at connection (42501) and the database's value stays.
 # Every wait polls with a generous upper bound; nothing depends on how fast the machine is.
 # Expects the extension built and installed (scripts/build.sh).
 set -euo pipefail
@@ -40,6 +44,23 @@ sql -d app -c 'CREATE EXTENSION sora_credits'
 sql -d old -c "CREATE EXTENSION sora_credits VERSION '1.0'"
 for db in app old; do sql -d "$db" -f "$root/test/support/pgtap_helpers.sql"; done
 
+# A login role with the API's privileges, and an operator's database-level setting.
+sql -d app -c 'CREATE ROLE sora_settings_user LOGIN IN ROLE authenticated' \
+    -c 'ALTER DATABASE app SET sora_credits.max_inflight_per_user = 2'
+# Loads the library in a session of that role (the call itself is refused: nobody signed
+# in) and prints the setting.
+inflight_cap_seen_by() {
+  PGOPTIONS=$1 psql -X -q -A -t -d app -U sora_settings_user 2>&1 \
+    -c "DO \$\$ BEGIN PERFORM get_credit_info(); EXCEPTION WHEN insufficient_privilege THEN END \$\$" \
+    -c 'SHOW sora_credits.max_inflight_per_user'
+}
+[ "$(inflight_cap_seen_by '')" = 2 ] || fail "the database's max_inflight_per_user is not seen"
+out=$(inflight_cap_seen_by '-c sora_credits.max_inflight_per_user=0')
+grep -q 'WARNING:  permission denied to set parameter "sora_credits.max_inflight_per_user"' <<<"$out" \
+  && [ "$(tail -1 <<<"$out")" = 0 ] \
+  || { echo "$out"; fail "not preloaded: expected the startup option refused with a WARNING and the built-in default 0"; }
+echo "ok: not preloaded: a non-superuser's startup option is refused with a WARNING, and the setting falls back to its default (documented)"
+
 # LOAD first: ALTER SYSTEM accepts a sora_credits.* setting only once the library defines it.
 sql -c "LOAD 'sora_credits'" \
     -c "ALTER SYSTEM SET shared_preload_libraries = 'sora_credits'" \
@@ -64,6 +85,14 @@ UPDATE videos SET status = CASE prompt WHEN 'stuck processing' THEN 'processing'
 WHERE prompt LIKE 'stuck%';
 EOF
 }
+out=$(inflight_cap_seen_by '-c sora_credits.max_inflight_per_user=0') \
+  && fail "preloaded: a non-superuser's startup option for a sora_credits setting was accepted"
+grep -q 'permission denied to set parameter "sora_credits.max_inflight_per_user"' <<<"$out" \
+  || { echo "$out"; fail "preloaded: the refusal does not name the setting"; }
+[ "$(inflight_cap_seen_by '')" = 2 ] || fail "preloaded: the database's max_inflight_per_user is not seen"
+echo "ok: preloaded: a non-superuser's startup option for a sora_credits setting is refused at connection; the database's value stays"
+sql -d app -c 'ALTER DATABASE app RESET sora_credits.max_inflight_per_user'
+
 jobs app >/dev/null
 jobs old >/dev/null
 status() { value -d "$1" -c "SELECT string_agg(prompt || '=' || status, ', ' ORDER BY prompt) FROM videos"; }

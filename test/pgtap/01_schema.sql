@@ -252,7 +252,7 @@ INSERT INTO expected_functions VALUES
   ('soft_delete_video(uuid)', 'p_video_id uuid', 'jsonb', 'c', 'v'),
   ('restore_video(uuid)', 'p_video_id uuid', 'jsonb', 'c', 'v'),
   ('get_credit_info(uuid)', 'p_user_id uuid DEFAULT NULL::uuid', 'jsonb', 'c', 's'),
-  ('list_deleted_videos()', '', 'SETOF videos', 'sql', 's'),
+  ('list_deleted_videos()', '', 'SETOF videos', 'c', 's'),
   ('refund_video_credits(uuid,text)', 'p_video_id uuid, p_reason text DEFAULT NULL::text', 'jsonb', 'c', 'v'),
   ('complete_video_generation(uuid,text)', 'p_video_id uuid, p_video_url text', 'jsonb', 'c', 'v'),
   ('claim_video_jobs(integer)', 'p_limit integer DEFAULT 1', 'SETOF videos', 'c', 'v'),

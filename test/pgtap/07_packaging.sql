@@ -11,7 +11,7 @@ CREATE TEMP TABLE our_functions (name name);
 INSERT INTO our_functions VALUES ('create_video_generation'), ('create_video_request'), ('soft_delete_video'),
   ('restore_video'), ('get_credit_info'), ('list_deleted_videos'), ('refund_video_credits'),
   ('complete_video_generation'), ('claim_video_jobs'), ('grant_credits'), ('verify_ledger'),
-  ('handle_new_user'), ('credit_transactions_refuse_update');
+  ('handle_new_user'), ('refuse_direct_change'), ('guard_ledger'), ('guard_extension_objects');
 CREATE TEMP TABLE our_relations (name name);
 INSERT INTO our_relations VALUES ('video_pricing'), ('profiles'), ('videos'), ('credit_transactions'),
   ('credit_transactions_id_seq'), ('videos_user_active_idx'), ('videos_user_deleted_idx');
@@ -63,7 +63,7 @@ SELECT is((SELECT count(*)::int FROM pg_class WHERE relname IN (SELECT name FROM
              AND relnamespace NOT IN ('api'::regnamespace, pg_my_temp_schema())), 0,
           'no table, sequence or index of the extension outside api');
 SELECT is((SELECT count(*)::int FROM pg_proc WHERE proname IN (SELECT name FROM our_functions)
-             AND pronamespace = 'api'::regnamespace), 13, 'all 13 functions are in api');
+             AND pronamespace = 'api'::regnamespace), 15, 'all 15 functions are in api');
 SELECT is((SELECT count(*)::int FROM pg_proc WHERE proname IN (SELECT name FROM our_functions)
              AND pronamespace <> 'api'::regnamespace), 0, 'no function of the extension outside api');
 SELECT is((SELECT tgfoid FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass AND NOT tgisinternal),
@@ -91,7 +91,7 @@ SELECT results_eq('SELECT prompt, status FROM api.videos', $$VALUES ('in api'::t
 SELECT is(api.soft_delete_video((SELECT (r->>'video_id')::uuid FROM test.res WHERE name = 'charge'))->'already_deleted',
           'false'::jsonb, 'api: soft_delete_video');
 SELECT results_eq('SELECT prompt FROM api.list_deleted_videos()', $$VALUES ('in api'::text)$$,
-                  'api: list_deleted_videos (a SQL function) reads api.videos');
+                  'api: list_deleted_videos reads api.videos');
 SELECT is(api.restore_video((SELECT (r->>'video_id')::uuid FROM test.res WHERE name = 'charge'))->'already_active',
           'false'::jsonb, 'api: restore_video');
 SELECT is(api.get_credit_info()->'credits_reserved', '15'::jsonb, 'api: get_credit_info');

@@ -34,8 +34,8 @@ SET LOCAL sora_credits.signup_credits = 0;
 ------------------------------------------------------------------------------------------
 -- The new objects
 ------------------------------------------------------------------------------------------
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'sora_credits'), '1.1',
-          'CREATE EXTENSION installs version 1.1 (1.0 + the upgrade script)');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'sora_credits'), '1.2',
+          'CREATE EXTENSION installs version 1.2 (1.0 + the 1.1 and 1.2 upgrade scripts)');
 SELECT is(pg_get_function_arguments('public.expire_stale_videos(interval)'::regprocedure),
           'p_older_than interval DEFAULT NULL::interval', 'expire_stale_videos: arguments and default');
 SELECT is(pg_get_function_result('public.expire_stale_videos(interval)'::regprocedure), 'jsonb',
@@ -52,31 +52,32 @@ SELECT is(array_agg(has_function_privilege(r, 'public.expire_stale_videos(interv
           ARRAY[false, false, true], 'expire_stale_videos: EXECUTE for service_role only (anon, authenticated, service_role)')
 FROM unnest(ARRAY['anon', 'authenticated', 'service_role']) r;
 SELECT ok(NOT EXISTS (SELECT FROM pg_proc p, aclexplode(p.proacl) a
-                      WHERE p.proname IN ('expire_stale_videos', 'credit_transactions_refuse_delete',
+                      WHERE p.proname IN ('expire_stale_videos', 'guard_ledger',
                                           'videos_notify_new_job')
                         AND a.grantee = 0),
           'no new function is executable by PUBLIC');
 SELECT is(array_agg(has_function_privilege(r, f::regprocedure, 'EXECUTE')),
           ARRAY[false, false, false, false, false, false], 'the new trigger functions: no EXECUTE for the API roles')
 FROM unnest(ARRAY['anon', 'authenticated', 'service_role']) r,
-     unnest(ARRAY['public.credit_transactions_refuse_delete()', 'public.videos_notify_new_job()']) f;
+     unnest(ARRAY['public.guard_ledger()', 'public.videos_notify_new_job()']) f;
 SELECT is(pg_get_indexdef('public.videos_user_inflight_idx'::regclass),
           $$CREATE INDEX videos_user_inflight_idx ON public.videos USING btree (user_id) WHERE (status = ANY (ARRAY['pending'::text, 'processing'::text]))$$,
           'videos_user_inflight_idx (user_id) WHERE status is pending or processing');
--- tgtype bits: 1 ROW, 2 BEFORE, 4 INSERT, 8 DELETE, 32 TRUNCATE.
+-- tgtype bits: 1 ROW, 2 BEFORE, 4 INSERT, 8 DELETE, 16 UPDATE, 32 TRUNCATE.
 SELECT results_eq($$SELECT tgname::text COLLATE "default", tgtype::int, tgfoid::regproc::text, tgenabled::text FROM pg_trigger
                     WHERE tgrelid IN ('public.credit_transactions'::regclass, 'public.videos'::regclass)
                       AND NOT tgisinternal ORDER BY tgname$$,
-                  $$VALUES ('credit_transactions_append_only'::text, 19, 'credit_transactions_refuse_update'::text, 'O'::text),
-                           ('credit_transactions_no_delete', 11, 'credit_transactions_refuse_delete', 'O'),
-                           ('credit_transactions_no_truncate', 34, 'credit_transactions_refuse_delete', 'O'),
+                  $$VALUES ('credit_transactions_guard'::text, 31, 'guard_ledger'::text, 'O'::text),
+                           ('credit_transactions_guard_truncate', 34, 'guard_ledger', 'O'),
+                           ('videos_functions_only', 31, 'refuse_direct_change', 'O'),
+                           ('videos_functions_only_truncate', 34, 'refuse_direct_change', 'O'),
                            ('videos_notify_new_job', 5, 'videos_notify_new_job', 'O')$$,
-                  'triggers: UPDATE, DELETE (row) and TRUNCATE refused on the ledger; NOTIFY after each new video');
+                  'triggers: the ledger and videos guarded (1.2); NOTIFY after each new video');
 SELECT is((SELECT array_agg(pg_describe_object(classid, objid, 0) ORDER BY objid::regprocedure::text) FROM pg_depend
            WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
              AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'sora_credits')
-             AND pg_describe_object(classid, objid, 0) ~ '(expire_stale|refuse_delete|notify_new_job)'),
-          ARRAY['function credit_transactions_refuse_delete()', 'function expire_stale_videos(interval)',
+             AND pg_describe_object(classid, objid, 0) ~ '(expire_stale|guard_ledger|notify_new_job)'),
+          ARRAY['function expire_stale_videos(interval)', 'function guard_ledger()',
                 'function videos_notify_new_job()'],
           'the new functions are members of the extension (DROP EXTENSION removes them)');
 
@@ -328,10 +329,10 @@ SELECT throws_ok($$UPDATE public.credit_transactions SET amount = 1 WHERE user_i
 SELECT is((SELECT count(*) FROM public.credit_transactions WHERE user_id = '10000000-0000-4000-8000-000000000005'),
           (SELECT n FROM erin_entries), 'erin''s ledger is intact');
 -- Disabling the trigger on purpose is the one way past it.
-ALTER TABLE public.credit_transactions DISABLE TRIGGER credit_transactions_no_delete;
+ALTER TABLE public.credit_transactions DISABLE TRIGGER credit_transactions_guard;
 SELECT lives_ok($$DELETE FROM public.credit_transactions WHERE kind = 'refund' AND user_id = '10000000-0000-4000-8000-000000000004'$$,
                 'with the trigger disabled on purpose, the owner can delete');
-ALTER TABLE public.credit_transactions ENABLE TRIGGER credit_transactions_no_delete;
+ALTER TABLE public.credit_transactions ENABLE TRIGGER credit_transactions_guard;
 -- Deleting the user cascades through profiles to the ledger, as Supabase Auth does it.
 SET LOCAL ROLE supabase_auth_admin;
 SELECT lives_ok($$DELETE FROM auth.users WHERE id = '10000000-0000-4000-8000-000000000005'$$,

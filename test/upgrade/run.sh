@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The upgrade path 1.0 -> 1.1, on a throwaway cluster with the Supabase stand-in:
+# The upgrade path 1.0 -> 1.1 -> 1.2, on a throwaway cluster with the Supabase stand-in:
 #  1. CREATE EXTENSION sora_credits VERSION '1.0', filled through the API (fill_1_0.sql);
-#  2. every row snapshotted, ALTER EXTENSION sora_credits UPDATE TO '1.1', snapshotted again:
-#     the two snapshots must be identical;
+#  2. every row snapshotted, ALTER EXTENSION sora_credits UPDATE TO '1.1', snapshotted
+#     again, then UPDATE to the default version, snapshotted again: the snapshots must be
+#     identical;
 #  3. pg_dump --schema-only of the upgraded database must equal that of a fresh install
-#     (which is 1.0 plus the same upgrade script);
+#     (which is 1.0 plus the same upgrade scripts);
 #  4. pgTAP (after_upgrade.sql): the 1.1 features on the data 1.0 wrote;
 #  5. with sora_credits.notify_new_jobs on, a committed charge notifies sora_credits_jobs with
 #     its video id, a rolled-back one not; with it off (the default), no charge notifies.
@@ -34,28 +35,36 @@ for db in upgraded fresh; do sql -d "$db" -f "$root/test/support/pgtap_helpers.s
 sql -d upgraded -f "$here/fill_1_0.sql" >"$work/fill.log"
 sql -d upgraded -f "$here/snapshot.sql" >"$work/rows_1.0.txt"
 [ "$(grep -c '^videos|' "$work/rows_1.0.txt")" = 9 ] || fail "fill_1_0.sql did not leave 9 videos"
-sql -d upgraded -c "ALTER EXTENSION sora_credits UPDATE TO '1.1'"
-sql -d upgraded -f "$here/snapshot.sql" >"$work/rows_1.1.txt"
-diff -u "$work/rows_1.0.txt" "$work/rows_1.1.txt" || fail "the upgrade changed rows (diff above)"
-echo "ok: all $(wc -l <"$work/rows_1.1.txt") rows kept by the upgrade"
+for version in 1.1 default; do
+  if [ $version = default ]; then
+    sql -d upgraded -c "ALTER EXTENSION sora_credits UPDATE"
+  else
+    sql -d upgraded -c "ALTER EXTENSION sora_credits UPDATE TO '$version'"
+  fi
+  sql -d upgraded -f "$here/snapshot.sql" >"$work/rows_$version.txt"
+  diff -u "$work/rows_1.0.txt" "$work/rows_$version.txt" || fail "the upgrade to $version changed rows (diff above)"
+  echo "ok: all $(wc -l <"$work/rows_$version.txt") rows kept by the upgrade to $version"
+done
 
 # A fixed \restrict key: pg_dump otherwise writes a random one.
 dump() { "$PG_BIN/pg_dump" --schema-only --restrict-key=sora "$@"; }
 dump fresh >"$work/fresh.sql"
 dump upgraded >"$work/upgraded.sql"
 diff -u "$work/fresh.sql" "$work/upgraded.sql" \
-  || fail "pg_dump --schema-only: upgraded 1.0 differs from a fresh 1.1 install (diff above)"
+  || fail "pg_dump --schema-only: upgraded 1.0 differs from a fresh install (diff above)"
 echo "ok: pg_dump --schema-only of the upgraded database equals a fresh install's"
 # A plain dump shows an extension as one CREATE EXTENSION line. A --binary-upgrade dump also
 # writes every member object (tables, indexes, triggers, functions, grants, comments), with
 # the oids, LSNs and xids of this cluster and the ledger sequence's position (data, not
-# schema), which are masked before comparing.
+# schema), which are masked before comparing; so is auth.users's OID, which the ledger guard
+# and the event trigger keep (1.2).
 members() {
   dump --binary-upgrade "$1" | sed -E \
     -e "s/'[0-9]+'::pg_catalog\.oid/'OID'/g" -e "s/'\{[0-9,]+\}'/'{OIDS}'/g" \
     -e "s#'\{[0-9A-F/,]+\}'::pg_catalog\.pg_lsn#'LSNS'#g" \
     -e "s/(relfrozenxid|relminmxid) = '[0-9]+'/\1 = 'XID'/g" -e "s/WHERE oid = '[0-9]+'/WHERE oid = 'OID'/" \
-    -e "s/setval\(('[^']+'), [0-9]+, (true|false)\)/setval(\1, N)/"
+    -e "s/setval\(('[^']+'), [0-9]+, (true|false)\)/setval(\1, N)/" \
+    -e "s/guard_ledger\('[0-9]+'\)/guard_ledger('OID')/" -e "s/v_users constant oid := [0-9]+/v_users constant oid := OID/"
 }
 members fresh >"$work/fresh_members.sql"
 members upgraded >"$work/upgraded_members.sql"

@@ -1,0 +1,58 @@
+// Trigger functions: what a trigger was fired for, read from PostgreSQL's TriggerData, and
+// the checks the write guards make (who is writing, whether a row still exists).
+#pragma once
+
+#include "postgres.hpp"
+#include "spi.hpp"
+
+namespace sora::pg {
+
+enum class TriggerOp { kInsert, kUpdate, kDelete, kTruncate };
+
+struct TriggerCall {
+  TriggerOp op;
+  bool before;           // BEFORE (or AFTER) the change
+  bool per_row;          // FOR EACH ROW (or STATEMENT)
+  const char* table;     // the table's name, for messages
+  Oid table_owner;
+  HeapTuple row;         // the new row (the old one for DELETE); nullptr per statement
+  TupleDesc desc;        // the table's row type
+  int nargs;
+  char** args;           // the trigger's arguments (CREATE TRIGGER ... FUNCTION f('a', ...))
+};
+
+// Reads the call of a trigger function; any other call raises 39P01.
+TriggerCall trigger_call(FunctionCallInfo fcinfo);
+
+// Raises 39P01 (trigger protocol violated): a trigger function attached the wrong way
+// (say, AFTER where it must be BEFORE) is an error with a SQLSTATE, not an internal error.
+[[noreturn]] void trigger_misuse(const char* message);
+
+// The uuid in the named column of the call's row. A column that is missing, is not a uuid,
+// or is NULL raises an error with its SQLSTATE (42703, 42804, 23502), never a crash.
+Uuid uuid_column(const TriggerCall& call, const char* column);
+
+// A BEFORE trigger's result that lets the change proceed (the row, or nothing per statement).
+Datum proceed(const TriggerCall& call);
+
+// Whether the role running the statement (inside a SECURITY DEFINER function, its owner)
+// is a superuser, or is the role given.
+bool current_user_is_superuser();
+bool current_user_is(Oid role);
+
+// pg_trigger_depth(): 1 in a trigger fired by a statement, more in one fired by a trigger
+// (such as a foreign key's ON DELETE CASCADE).
+int trigger_depth();
+
+// Whether the table with this OID has a row with this primary key (a single uuid column),
+// looked up through the key's index with the built-in uuid equality: no SQL, no operator,
+// view or function that the table's owner could supply. Raises 42809 when the table's
+// primary key is not one uuid column.
+bool uuid_key_exists(Oid table, const Uuid& key);
+
+// For an event trigger function fired at ddl_command_start: whether the command about to
+// run would drop this schema (DROP SCHEMA naming it, or DROP OWNED BY its owner). Any
+// other call raises 39P01.
+bool ddl_would_drop_schema(FunctionCallInfo fcinfo, Oid schema);
+
+}  // namespace sora::pg
