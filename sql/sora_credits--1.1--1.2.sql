@@ -81,6 +81,49 @@ END
 $ledger_guard$;
 
 ------------------------------------------------------------------------------------------
+-- The sign-up bonus only for real accounts, once per user
+------------------------------------------------------------------------------------------
+
+-- The auth server inserts the auth.users row at sign-up, before the e-mail is confirmed,
+-- and anonymous sign-ins insert one too: a bonus at INSERT could be farmed with throwaway
+-- accounts. handle_new_user (C++) still creates the profile at INSERT, and grants the
+-- bonus at the first moment the account is confirmed (e-mail or phone) and not anonymous:
+-- at INSERT when the auth server auto-confirms, otherwise on the UPDATE that confirms it or
+-- makes an anonymous user permanent; sora_credits.signup_bonus_at = 'signup' brings back
+-- 1.1's bonus at INSERT. It reads the columns by name at each call, so it follows the auth
+-- server's migrations (is_anonymous came later). Every UPDATE of auth.users fires it; one
+-- that makes no account real (a sign-in) returns at once, without a query.
+DO $one_bonus$
+DECLARE
+  v_users bigint;
+BEGIN
+  SELECT count(*) INTO v_users
+  FROM (SELECT t.user_id FROM @extschema@.credit_transactions t WHERE t.kind = 'signup_bonus'
+        GROUP BY t.user_id HAVING count(*) > 1) d;
+  IF v_users > 0 THEN
+    RAISE EXCEPTION 'sora_credits 1.2 allows one signup_bonus entry per user, and % users have more', v_users
+      USING ERRCODE = 'unique_violation',
+            HINT = 'List them with: SELECT user_id FROM credit_transactions WHERE kind = ''signup_bonus'' '
+                   'GROUP BY user_id HAVING count(*) > 1; then decide with their owners, and upgrade again.';
+  END IF;
+END
+$one_bonus$;
+-- At most one bonus per user, whatever the order of concurrent updates.
+CREATE UNIQUE INDEX credit_transactions_one_signup_bonus ON @extschema@.credit_transactions (user_id)
+  WHERE kind = 'signup_bonus';
+
+CREATE TRIGGER sora_credits_on_auth_user_updated AFTER UPDATE ON auth.users
+  FOR EACH ROW EXECUTE FUNCTION @extschema@.handle_new_user();
+-- A member of the extension, like the INSERT trigger (see the 1.0 script): DROP EXTENSION
+-- removes it.
+INSERT INTO pg_catalog.pg_depend (classid, objid, objsubid, refclassid, refobjid, refobjsubid, deptype)
+SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass, t.oid, 0,
+       'pg_catalog.pg_extension'::pg_catalog.regclass, e.oid, 0, 'e'
+FROM pg_catalog.pg_trigger t, pg_catalog.pg_extension e
+WHERE t.tgrelid = 'auth.users'::pg_catalog.regclass
+  AND t.tgname = 'sora_credits_on_auth_user_updated' AND e.extname = 'sora_credits';
+
+------------------------------------------------------------------------------------------
 -- list_deleted_videos reads the caller's identity the way the C++ functions do
 ------------------------------------------------------------------------------------------
 
@@ -129,16 +172,18 @@ BEGIN
       FROM pg_catalog.unnest(ARRAY[
         'credit_transactions_pkey', 'credit_transactions_one_charge_per_video',
         'credit_transactions_one_refund_per_video', 'credit_transactions_reference_per_kind',
-        'credit_transactions_user_idx', 'profiles_pkey', 'profiles_user_id_key',
+        'credit_transactions_user_idx', 'credit_transactions_one_signup_bonus',
+        'profiles_pkey', 'profiles_user_id_key',
         'videos_pkey', 'videos_user_idempotency_key', 'videos_user_active_idx',
         'videos_user_deleted_idx', 'videos_pending_idx', 'videos_user_inflight_idx',
         'video_pricing_pkey']) i(name)
       WHERE pg_catalog.to_regclass(v_schema || '.' || pg_catalog.quote_ident(i.name)) IS NULL
       UNION ALL
-      SELECT 'trigger sora_credits_on_auth_user_created on auth.users'
+      SELECT 'trigger ' || g.name || ' on auth.users'
+      FROM pg_catalog.unnest(ARRAY['sora_credits_on_auth_user_created',
+                                   'sora_credits_on_auth_user_updated']) g(name)
       WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t
-                        WHERE t.tgrelid = v_users AND t.tgname = 'sora_credits_on_auth_user_created'
-                          AND t.tgenabled <> 'D')
+                        WHERE t.tgrelid = v_users AND t.tgname = g.name AND t.tgenabled <> 'D')
       UNION ALL
       SELECT 'the foreign key from profiles to auth.users'
       WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_constraint c

@@ -6,6 +6,7 @@
 #include "../pg/args.hpp"
 #include "../pg/caller.hpp"
 #include "api.hpp"
+#include "grant.hpp"
 #include "locks.hpp"
 
 namespace sora::api {
@@ -52,11 +53,8 @@ Datum get_credit_info(FunctionCallInfo fcinfo) {
   return pg::jsonb_result(out.str());
 }
 
-Datum grant_credits(FunctionCallInfo fcinfo) {
-  static pg::Statement earlier_grant(
-      "SELECT id, user_id, amount FROM @extschema@.credit_transactions "
-      "WHERE kind = $1 AND reference = $2",
-      {TEXTOID, TEXTOID});
+Grant add_grant(const pg::Uuid& user, const LockedProfile& profile, std::int64_t amount,
+                pg::Param kind, pg::Param reference, pg::Param description) {
   static pg::Statement write(
       "WITH profile AS ("
       "  UPDATE @extschema@.profiles SET credits = credits + $2,"
@@ -66,6 +64,26 @@ Datum grant_credits(FunctionCallInfo fcinfo) {
       "         (user_id, amount, balance_after, kind, reference, description)"
       "  SELECT $1, $2, profile.credits, $3, $4, $5 FROM profile RETURNING id, balance_after",
       {UUIDOID, INT8OID, TEXTOID, TEXTOID, TEXTOID});
+  // Both are checked, so neither rule depends on the other (the total is at least the balance).
+  core::add_credits(profile.credits, amount);
+  core::add_credits(profile.lifetime_granted, amount);
+  pg::Result written =
+      write.run({pg::param(user), pg::param(amount), kind, reference, description});
+  return {written.int64_at(0, 1), written.int64_at(0, 2)};
+}
+
+bool has_signup_bonus(const pg::Uuid& user) {
+  static pg::Statement bonus(
+      "SELECT 1 FROM @extschema@.credit_transactions WHERE user_id = $1 AND kind = 'signup_bonus'",
+      {UUIDOID});
+  return bonus.run({pg::param(user)}).rows() > 0;
+}
+
+Datum grant_credits(FunctionCallInfo fcinfo) {
+  static pg::Statement earlier_grant(
+      "SELECT id, user_id, amount FROM @extschema@.credit_transactions "
+      "WHERE kind = $1 AND reference = $2",
+      {TEXTOID, TEXTOID});
 
   std::optional<pg::Uuid> user = pg::read_uuid(fcinfo, 0);
   std::optional<std::int64_t> amount = pg::read_int64(fcinfo, 1);
@@ -77,7 +95,6 @@ Datum grant_credits(FunctionCallInfo fcinfo) {
 
   pg::spi_begin(fcinfo);
   LockedProfile profile = lock_profile(*user);
-  std::int64_t balance = profile.credits;
   JsonObject out;
   out.boolean("success", true);
   if (reference.view) {
@@ -89,23 +106,21 @@ Datum grant_credits(FunctionCallInfo fcinfo) {
       }
       out.integer("transaction_id", earlier.int64_at(0, 1))
           .integer("credits_granted", *amount)
-          .integer("credits_remaining", balance)
+          .integer("credits_remaining", profile.credits)
           .boolean("idempotent_replay", true);
       pg::spi_end();
       return pg::jsonb_result(out.str());
     }
   }
-  // Refuse an amount that would overflow the balance or the lifetime total (the total is
-  // at least the balance, but both are checked so neither rule depends on the other).
-  core::add_credits(balance, *amount);
-  core::add_credits(profile.lifetime_granted, *amount);
-  pg::Result written = write.run(
-      {pg::param(*user), pg::param(*amount), pg::param(kind_arg), pg::param(reference),
-       description.view ? pg::param(description)
-                        : pg::param(messages::grant_description(kind))});
-  out.integer("transaction_id", written.int64_at(0, 1))
+  if (kind == core::GrantKind::kSignupBonus && has_signup_bonus(*user)) {
+    throw messages::signup_bonus_already_granted();
+  }
+  Grant grant = add_grant(*user, profile, *amount, pg::param(kind_arg), pg::param(reference),
+                          description.view ? pg::param(description)
+                                           : pg::param(messages::grant_description(kind)));
+  out.integer("transaction_id", grant.transaction_id)
       .integer("credits_granted", *amount)
-      .integer("credits_remaining", written.int64_at(0, 2))
+      .integer("credits_remaining", grant.credits_remaining)
       .boolean("idempotent_replay", false);
   pg::spi_end();
   return pg::jsonb_result(out.str());

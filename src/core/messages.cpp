@@ -50,6 +50,11 @@ Error reference_mismatch() {
                "Use a new reference for a new payment.");
 }
 
+Error signup_bonus_already_granted() {
+  return Error(kConflict, "This user has already received the sign-up bonus.", {},
+               "A user gets one sign-up bonus; use the kind grant for other gifts.");
+}
+
 Error unknown_price(std::string_view model, std::string_view resolution) {
   return Error(kInvalidParameter,
                "p_model and p_resolution: there is no price for model \"" + std::string(model) +

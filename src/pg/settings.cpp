@@ -9,6 +9,11 @@ namespace sora::pg {
 namespace {
 
 int signup_credits_value = 0;
+int signup_bonus_at_value = static_cast<int>(core::BonusMoment::kConfirmation);
+const config_enum_entry kBonusMoments[] = {
+    {"confirmation", static_cast<int>(core::BonusMoment::kConfirmation), false},
+    {"signup", static_cast<int>(core::BonusMoment::kSignup), false},
+    {nullptr, 0, false}};
 int max_inflight_value = 0;
 bool notify_new_jobs_value = false;  // read by SQL only: the videos_notify_new_job trigger
 char* restore_window_value = nullptr;
@@ -89,6 +94,14 @@ void define_settings() {
                           "A positive bonus is written to the ledger as a signup_bonus entry.",
                           &signup_credits_value, 0, 0, 1000000000, PGC_SUSET, 0, nullptr,
                           nullptr, nullptr);
+  // SUSET like the bonus itself: a session that could move the bonus to sign-up could farm
+  // it with throwaway accounts.
+  DefineCustomEnumVariable("sora_credits.signup_bonus_at",
+                           "When a new user receives the sign-up bonus.",
+                           "confirmation: once the account is confirmed (e-mail or phone) and "
+                           "not anonymous; signup: when the auth.users row is created.",
+                           &signup_bonus_at_value, signup_bonus_at_value, kBonusMoments, PGC_SUSET,
+                           0, nullptr, nullptr, nullptr);
   DefineCustomStringVariable("sora_credits.restore_window",
                              "How long after deletion a video can still be restored.",
                              "An interval such as '30 days'; 0 means deletions are final.",
@@ -131,6 +144,7 @@ void define_settings() {
 }
 
 std::int64_t signup_credits() { return signup_credits_value; }
+core::BonusMoment signup_bonus_at() { return static_cast<core::BonusMoment>(signup_bonus_at_value); }
 const char* restore_window_text() { return restore_window_value; }
 std::int32_t max_inflight_per_user() { return max_inflight_value; }
 const char* job_timeout_text() { return job_timeout_value; }

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "../core/intervals.hpp"
+#include "../core/signup.hpp"
 #include "postgres.hpp"
 
 namespace sora::pg {
@@ -12,6 +13,8 @@ void define_settings();
 
 // sora_credits.signup_credits: credits a new user receives (default 0).
 std::int64_t signup_credits();
+// sora_credits.signup_bonus_at: confirmation (default) or signup.
+core::BonusMoment signup_bonus_at();
 
 // sora_credits.restore_window: how long a deleted video can be restored (default 30 days).
 const char* restore_window_text();

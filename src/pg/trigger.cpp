@@ -24,6 +24,7 @@ TriggerCall trigger_call(FunctionCallInfo fcinfo) {
   }
   if (call.per_row) {
     call.row = call.op == TriggerOp::kUpdate ? data->tg_newtuple : data->tg_trigtuple;
+    if (call.op == TriggerOp::kUpdate) call.old_row = data->tg_trigtuple;
   }
   call.table = RelationGetRelationName(data->tg_relation);
   call.desc = RelationGetDescr(data->tg_relation);
@@ -64,6 +65,31 @@ Uuid uuid_column(const TriggerCall& call, const char* column) {
     uuid.value = *DatumGetUUIDP(value);
   });
   return uuid;
+}
+
+Column column_state(const TriggerCall& call, HeapTuple row, const char* column) {
+  return guarded([&] {
+    int number = SPI_fnumber(call.desc, column);
+    if (number <= 0) return Column::kMissing;
+    bool is_null = true;
+    SPI_getbinval(row, call.desc, number, &is_null);
+    return is_null ? Column::kNull : Column::kSet;
+  });
+}
+
+bool bool_column(const TriggerCall& call, HeapTuple row, const char* column) {
+  return guarded([&] {
+    int number = SPI_fnumber(call.desc, column);
+    if (number <= 0) return false;
+    if (SPI_gettypeid(call.desc, number) != BOOLOID) {
+      ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                      errmsg("sora_credits: column \"%s\" of table %s is not a boolean", column,
+                             call.table)));
+    }
+    bool is_null = true;
+    Datum value = SPI_getbinval(row, call.desc, number, &is_null);
+    return !is_null && DatumGetBool(value);
+  });
 }
 
 Datum proceed(const TriggerCall& call) { return PointerGetDatum(call.row); }

@@ -16,6 +16,7 @@ struct TriggerCall {
   const char* table;     // the table's name, for messages
   Oid table_owner;
   HeapTuple row;         // the new row (the old one for DELETE); nullptr per statement
+  HeapTuple old_row;     // for UPDATE, the row before it; nullptr otherwise
   TupleDesc desc;        // the table's row type
   int nargs;
   char** args;           // the trigger's arguments (CREATE TRIGGER ... FUNCTION f('a', ...))
@@ -31,6 +32,12 @@ TriggerCall trigger_call(FunctionCallInfo fcinfo);
 // The uuid in the named column of the call's row. A column that is missing, is not a uuid,
 // or is NULL raises an error with its SQLSTATE (42703, 42804, 23502), never a crash.
 Uuid uuid_column(const TriggerCall& call, const char* column);
+
+// Whether the named column of a row of the call's table is missing, NULL or set; and a
+// boolean column's value (false when it is missing or NULL; 42804 when it is not boolean).
+enum class Column { kMissing, kNull, kSet };
+Column column_state(const TriggerCall& call, HeapTuple row, const char* column);
+bool bool_column(const TriggerCall& call, HeapTuple row, const char* column);
 
 // A BEFORE trigger's result that lets the change proceed (the row, or nothing per statement).
 Datum proceed(const TriggerCall& call);

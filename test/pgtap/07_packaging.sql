@@ -66,8 +66,8 @@ SELECT is((SELECT count(*)::int FROM pg_proc WHERE proname IN (SELECT name FROM 
              AND pronamespace = 'api'::regnamespace), 15, 'all 15 functions are in api');
 SELECT is((SELECT count(*)::int FROM pg_proc WHERE proname IN (SELECT name FROM our_functions)
              AND pronamespace <> 'api'::regnamespace), 0, 'no function of the extension outside api');
-SELECT is((SELECT tgfoid FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass AND NOT tgisinternal),
-          to_regprocedure('api.handle_new_user()')::oid, 'the auth.users trigger runs api.handle_new_user()');
+SELECT is(ARRAY(SELECT DISTINCT tgfoid FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass AND NOT tgisinternal),
+          ARRAY[to_regprocedure('api.handle_new_user()')::oid], 'the auth.users triggers run api.handle_new_user()');
 SELECT is(ARRAY(SELECT c::regclass::text FROM pg_extension e, unnest(e.extconfig) c
                 WHERE e.extname = 'sora_credits' ORDER BY 1),
           ARRAY['api.credit_transactions', 'api.credit_transactions_id_seq', 'api.profiles', 'api.video_pricing', 'api.videos'],
