@@ -6,7 +6,7 @@
 # Why /tmp and not build/: the postgres user must be able to reach the folder, and a
 # socket path must stay under 107 bytes, which a deep checkout cannot promise.
 
-# SORA_PG_BIN: the server binaries to use (scripts/test.sh points it at its private copy).
+# SORA_PG_BIN: the server binaries to use (CTest points it at the build's private copy).
 PG_BIN=${SORA_PG_BIN:-$(pg_config --bindir)}
 SORA_SOURCE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)   # the checkout
 SORA_PGPORT=${SORA_PGPORT:-54329}

@@ -22,4 +22,10 @@ pg_stage() {
   rm -f "$stage$pkglibdir"/sora_credits.so "$stage$sharedir"/extension/sora_credits*
   "$@" >/dev/null
   chmod -R a+rX "$stage"                         # the server runs as postgres
+  # ... and reaches the copy through the folders above it, which may be closed (/root).
+  if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$stage$bindir/postgres"; then
+    echo "pg_stage: the postgres user cannot reach $stage (a folder above it is closed);" \
+         "use a folder it can reach, such as a build tree under /tmp" >&2
+    return 1
+  fi
 }

@@ -9,14 +9,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 # shellcheck source=../../scripts/pgcluster.sh
 . "$root/scripts/pgcluster.sh"
+# shellcheck source=../support/tap.sh
+. "$root/test/support/tap.sh"
 
 pg_start
 trap pg_stop EXIT
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
-failures=0
-expect() { # name actual expected
-  if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "not ok - $1: got '$2', expected '$3'"; failures=$((failures + 1)); fi
-}
 
 sora_db src
 q -d src -f "$here/populate.sql" >/dev/null
@@ -35,12 +33,9 @@ unset PGOPTIONS
 
 q -d src -f "$here/snapshot.sql" >"$dumps/src.txt"
 q -d dst -f "$here/snapshot.sql" >"$dumps/dst.txt"
-if diff -u "$dumps/src.txt" "$dumps/dst.txt"; then
-  echo "ok - rows, sequence, policies, privileges and triggers restored unchanged ($(wc -l <"$dumps/src.txt") lines compared)"
-else
-  echo "not ok - the restored database differs from the source (diff above)"; failures=$((failures + 1))
-fi
-expect "restored users, prices, videos and ledger entries" "$(q -d dst -At -c "SELECT (SELECT count(*) FROM auth.users)
+ok "rows, sequence, policies, privileges and triggers restored unchanged ($(wc -l <"$dumps/src.txt") lines compared)" \
+  diff -u "$dumps/src.txt" "$dumps/dst.txt"
+is "restored users, prices, videos and ledger entries" "$(q -d dst -At -c "SELECT (SELECT count(*) FROM auth.users)
   || ' ' || (SELECT count(*) FROM video_pricing) || ' ' || (SELECT count(*) FROM videos)
   || ' ' || (SELECT count(*) FROM credit_transactions)")" "3 6 5 12"
 
@@ -50,20 +45,20 @@ as_user() { # user sql: runs sql as the signed-in user, prints the result
     -c "SELECT set_config('request.jwt.claims', '{\"sub\":\"$1\",\"role\":\"authenticated\"}', true)" \
     -c "SET LOCAL ROLE authenticated" -c "$2" -c "COMMIT" | sed -n 2p
 }
-expect "RLS hides the deleted video from its owner" "$(as_user $an 'SELECT count(*) FROM videos')" 3
-expect "list_deleted_videos still lists it" "$(as_user $an 'SELECT count(*) FROM list_deleted_videos()')" 1
-expect "another user sees none of them" "$(as_user $binh "SELECT count(*) FROM videos WHERE user_id = '$an'")" 0
+is "RLS hides the deleted video from its owner" "$(as_user $an 'SELECT count(*) FROM videos')" 3
+is "list_deleted_videos still lists it" "$(as_user $an 'SELECT count(*) FROM list_deleted_videos()')" 1
+is "another user sees none of them" "$(as_user $binh "SELECT count(*) FROM videos WHERE user_id = '$an'")" 0
 
 max_id=$(q -d src -At -c 'SELECT max(id) FROM credit_transactions')
 charge=$(as_user $binh "SELECT create_video_generation('Cầu Vàng Đà Nẵng', 5, '720p', 'sora-2', 'after-restore')->>'success'")
-expect "a new charge succeeds after the restore" "$charge" true
-expect "its ledger id follows the restored ones" "$(q -d dst -At -c "SELECT t.id > $max_id
+is "a new charge succeeds after the restore" "$charge" true
+is "its ledger id follows the restored ones" "$(q -d dst -At -c "SELECT t.id > $max_id
   FROM credit_transactions t JOIN videos v ON v.id = t.video_id WHERE v.idempotency_key = 'after-restore'")" t
-expect "the charge used the restored price" \
+is "the charge used the restored price" \
   "$(q -d dst -At -c "SELECT credits_cost FROM videos WHERE idempotency_key = 'after-restore'")" 15
 q -d dst -c "INSERT INTO auth.users (id) VALUES ('44444444-4444-4444-8444-444444444444')"
-expect "a new sign-up gets its profile" \
+is "a new sign-up gets its profile" \
   "$(q -d dst -At -c "SELECT count(*) FROM profiles WHERE id = '44444444-4444-4444-8444-444444444444'")" 1
-expect "the restored ledger verifies" "$(q -d dst -At -c 'SELECT count(*) FROM verify_ledger()')" 0
+is "the restored ledger verifies" "$(q -d dst -At -c 'SELECT count(*) FROM verify_ledger()')" 0
 
-[ "$failures" -eq 0 ] || { echo "$failures backup check(s) failed"; exit 1; }
+done_testing

@@ -18,22 +18,25 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 # shellcheck source=../../scripts/pgcluster.sh
 . "$root/scripts/pgcluster.sh"
+# shellcheck source=../support/tap.sh
+. "$root/test/support/tap.sh"
 
 trap pg_stop EXIT
 pg_start
 log=$SORA_PGROOT/server.log
-fail() { echo "FAIL: $*" >&2; echo "--- server log:" >&2; tail -40 "$log" >&2; exit 1; }
 sql() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 value() { psql -X -A -t -v ON_ERROR_STOP=1 "$@"; }
-# Waits up to 120 s for a command to succeed.
+# wait_for DESCRIPTION COMMAND...: a check that COMMAND succeeds within 120 s. What follows
+# needs it, so the suite stops if it does not, with the end of the server log.
 wait_for() {
   local what=$1
   shift
   for _ in $(seq 1 240); do
-    if "$@"; then return 0; fi
+    if "$@"; then pass "$what"; return 0; fi
     sleep 0.5
   done
-  fail "gave up waiting for: $what"
+  fail "$what" "gave up after 120 s; the server log ends with:" "$(tail -40 "$log")"
+  bail_out "$what did not happen"
 }
 logged() { grep -qF -- "$1" "$log"; }
 count_logged() { grep -cF -- "$1" "$log" || true; }
@@ -54,12 +57,11 @@ inflight_cap_seen_by() {
     -c "DO \$\$ BEGIN PERFORM get_credit_info(); EXCEPTION WHEN insufficient_privilege THEN END \$\$" \
     -c 'SHOW sora_credits.max_inflight_per_user'
 }
-[ "$(inflight_cap_seen_by '')" = 2 ] || fail "the database's max_inflight_per_user is not seen"
+is "not preloaded: a session sees the database's max_inflight_per_user" "$(inflight_cap_seen_by '')" 2
 out=$(inflight_cap_seen_by '-c sora_credits.max_inflight_per_user=0')
-grep -q 'WARNING:  permission denied to set parameter "sora_credits.max_inflight_per_user"' <<<"$out" \
-  && [ "$(tail -1 <<<"$out")" = 0 ] \
-  || { echo "$out"; fail "not preloaded: expected the startup option refused with a WARNING and the built-in default 0"; }
-echo "ok: not preloaded: a non-superuser's startup option is refused with a WARNING, and the setting falls back to its default (documented)"
+ok "not preloaded: a non-superuser's startup option for it is refused with a WARNING" \
+  grep -q 'WARNING:  permission denied to set parameter "sora_credits.max_inflight_per_user"' <<<"$out"
+is "not preloaded: ... and the setting falls back to its built-in default (documented)" "$(tail -1 <<<"$out")" 0
 
 # LOAD first: ALTER SYSTEM accepts a sora_credits.* setting only once the library defines it.
 sql -c "LOAD 'sora_credits'" \
@@ -67,7 +69,7 @@ sql -c "LOAD 'sora_credits'" \
     -c "ALTER SYSTEM SET sora_credits.databases = 'app, old, plain, missing'" \
     -c "ALTER SYSTEM SET sora_credits.expire_interval = '1s'"
 as_pg_owner "$PG_BIN/pg_ctl" -D "$SORA_PGROOT/data" -l "$log" -w restart >/dev/null
-wait_for "the launcher's schedule line" \
+wait_for "the launcher logs its schedule" \
   logged 'sora_credits: expiring stale video jobs every 1s in "app", "old", "plain", "missing"'
 
 # One user per database with a job stuck for two hours and a fresh one; app's user also has
@@ -85,32 +87,30 @@ UPDATE videos SET status = CASE prompt WHEN 'stuck processing' THEN 'processing'
 WHERE prompt LIKE 'stuck%';
 EOF
 }
-out=$(inflight_cap_seen_by '-c sora_credits.max_inflight_per_user=0') \
-  && fail "preloaded: a non-superuser's startup option for a sora_credits setting was accepted"
-grep -q 'permission denied to set parameter "sora_credits.max_inflight_per_user"' <<<"$out" \
-  || { echo "$out"; fail "preloaded: the refusal does not name the setting"; }
-[ "$(inflight_cap_seen_by '')" = 2 ] || fail "preloaded: the database's max_inflight_per_user is not seen"
-echo "ok: preloaded: a non-superuser's startup option for a sora_credits setting is refused at connection; the database's value stays"
+refused=no
+out=$(inflight_cap_seen_by '-c sora_credits.max_inflight_per_user=0') || refused=yes
+is "preloaded: a non-superuser's startup option for a sora_credits setting is refused at connection" "$refused" yes
+ok "preloaded: the refusal names the setting" \
+  grep -q 'permission denied to set parameter "sora_credits.max_inflight_per_user"' <<<"$out"
+is "preloaded: the database's value stays" "$(inflight_cap_seen_by '')" 2
 sql -d app -c 'ALTER DATABASE app RESET sora_credits.max_inflight_per_user'
 
 jobs app >/dev/null
 jobs old >/dev/null
 status() { value -d "$1" -c "SELECT string_agg(prompt || '=' || status, ', ' ORDER BY prompt) FROM videos"; }
 app_refunded() { [ "$(status app)" = "fresh=pending, stuck pending=failed, stuck processing=failed" ]; }
-wait_for "app's two stuck jobs to be refunded" app_refunded
-logged 'sora_credits: expired 2 stale video jobs in database "app" and refunded 30 credits (sora_credits.job_timeout = 1 hour)' \
-  || fail "no log line with the counts of app's run"
-[ "$(value -d app -c "SELECT count(*) FROM credit_transactions WHERE kind = 'refund'")" = 2 ] || fail "expected 2 refund entries in app"
-[ "$(value -d app -c "SELECT count(*) FROM verify_ledger()")" = 0 ] || fail "app's ledger does not match its balances"
-echo "ok: app's two stuck jobs refunded (2 refund entries, ledger consistent), the fresh one kept, the run logged"
+wait_for "app's two stuck jobs are refunded, the fresh one kept" app_refunded
+ok "app's run is logged with its counts" \
+  logged 'sora_credits: expired 2 stale video jobs in database "app" and refunded 30 credits (sora_credits.job_timeout = 1 hour)'
+is "app has 2 refund entries" "$(value -d app -c "SELECT count(*) FROM credit_transactions WHERE kind = 'refund'")" 2
+is "app's ledger matches its balances" "$(value -d app -c "SELECT count(*) FROM verify_ledger()")" 0
 
-[ "$(status old)" = "fresh=pending, stuck pending=pending, stuck processing=processing" ] || fail "the 1.0 database was touched"
+is "the 1.0 database is not touched" "$(status old)" "fresh=pending, stuck pending=pending, stuck processing=processing"
 for line in 'sora_credits: skipped database "old": sora_credits is at version 1.0' \
             'sora_credits: skipped database "plain": the sora_credits extension is not installed there' \
             'sora_credits: skipped database "missing" listed in sora_credits.databases: it does not exist'; do
-  [ "$(count_logged "$line")" = 1 ] || fail "expected exactly one log line: $line"
+  is "logged once: $line" "$(count_logged "$line")" 1
 done
-echo "ok: old (1.0), plain (no extension) and missing skipped, each with one log line"
 
 # A failing run: a constraint that refuses the expiry's write. It is logged, and once the
 # constraint is gone the next interval expires the job.
@@ -118,27 +118,29 @@ sql -d app <<'EOF'
 ALTER TABLE videos ADD CONSTRAINT refuse_expiry CHECK (error_message NOT LIKE 'Timed out%') NOT VALID;
 UPDATE videos SET updated_at = now() - interval '2 hours' WHERE prompt = 'fresh';
 EOF
-wait_for "a failed run in the log" logged 'violates check constraint "refuse_expiry"'
-[ "$(status app)" = "fresh=pending, stuck pending=failed, stuck processing=failed" ] || fail "the failed run changed something"
+wait_for "a failing run is logged" logged 'violates check constraint "refuse_expiry"'
+is "the failing run changes nothing" "$(status app)" "fresh=pending, stuck pending=failed, stuck processing=failed"
 sql -d app -c 'ALTER TABLE videos DROP CONSTRAINT refuse_expiry'
 app_recovered() { [ "$(status app)" = "fresh=failed, stuck pending=failed, stuck processing=failed" ]; }
-wait_for "the next run to expire the job" app_recovered
-logged 'sora_credits: expired 1 stale video job in database "app" and refunded 15 credits' || fail "no log line for the run after the error"
-echo "ok: a failing run is logged and the next interval expires the job"
+wait_for "the next interval expires the job" app_recovered
+ok "the run after the error is logged" \
+  logged 'sora_credits: expired 1 stale video job in database "app" and refunded 15 credits'
 
 # A reload changes the schedule: off, then on again.
 sql -c "ALTER SYSTEM SET sora_credits.expire_interval = '0'" -c 'SELECT pg_reload_conf()' >/dev/null
-wait_for "the launcher to turn expiry off" logged 'sora_credits: stale-job expiry is off (sora_credits.expire_interval = 0)'
+wait_for "SIGHUP: expire_interval 0 turns expiry off" \
+  logged 'sora_credits: stale-job expiry is off (sora_credits.expire_interval = 0)'
 sql -c "ALTER SYSTEM SET sora_credits.expire_interval = '2s'" -c 'SELECT pg_reload_conf()' >/dev/null
-wait_for "the launcher to take the new interval" \
+wait_for "SIGHUP: 2s turns it on again" \
   logged 'sora_credits: expiring stale video jobs every 2s in "app", "old", "plain", "missing"'
-echo "ok: SIGHUP: expire_interval 0 turns expiry off, 2s turns it on again"
 
 # A fast shutdown: the launcher logs that it stops; pg_ctl fails if the server does not stop.
-as_pg_owner "$PG_BIN/pg_ctl" -D "$SORA_PGROOT/data" -m fast -w stop >/dev/null || fail "fast shutdown failed"
-logged 'sora_credits: expiry worker stopping' || fail "the launcher did not log its stop"
-! grep -E 'background worker "sora_credits expiry launcher".*(exit code [^0]|terminated by signal)' "$log" || fail "the launcher did not exit cleanly"
-logged 'database system is shut down' || fail "the server did not shut down"
-echo "ok: fast shutdown: the launcher stopped cleanly"
+stop_fast() { as_pg_owner "$PG_BIN/pg_ctl" -D "$SORA_PGROOT/data" -m fast -w stop >/dev/null; }
+ok "fast shutdown" stop_fast
+ok "the launcher logs its stop" logged 'sora_credits: expiry worker stopping'
+is "the launcher exits cleanly" \
+  "$(grep -E 'background worker "sora_credits expiry launcher".*(exit code [^0]|terminated by signal)' "$log" || true)" ""
+ok "the server shuts down" logged 'database system is shut down'
 trap - EXIT
 rm -rf "$SORA_PGROOT"
+done_testing

@@ -12,13 +12,6 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
-failures=0
-check() { # check WHAT GOT EXPECTED
-  if [ "$2" = "$3" ]; then echo "ok - $1"; else
-    echo "not ok - $1"; echo "#   got:      $2"; echo "#   expected: $3"; failures=$((failures + 1))
-  fi
-}
-
 work=$(mktemp -d /tmp/sora_credits_deb.XXXXXX)
 chmod a+rx "$work"                                     # the server copy in it runs as postgres
 SORA_PG_BIN=$work/stage$(pg_config --bindir)          # the cluster below runs the package
@@ -27,6 +20,8 @@ export SORA_PG_BIN
 . "$root/scripts/pgcluster.sh"
 # shellcheck source=../../scripts/pgstage.sh
 . "$root/scripts/pgstage.sh"
+# shellcheck source=../support/tap.sh
+. "$root/test/support/tap.sh"
 trap 'pg_stop; rm -rf "$work"' EXIT
 
 # --- versions ---------------------------------------------------------------------------
@@ -38,18 +33,18 @@ meta=$(perl -MJSON::PP -0777 -ne '
   print join("|", $m->{name}, $m->{version}, $m->{provides}{sora_credits}{version},
                   $m->{provides}{sora_credits}{file}, $m->{provides}{sora_credits}{docfile},
                   $m->{"meta-spec"}{version}), "\n"' "$root/META.json") \
-  || { echo "not ok - META.json is not valid JSON"; exit 1; }
+  || bail_out "META.json is not valid JSON"
 IFS='|' read -r meta_name meta_version meta_ext_version meta_file meta_docfile meta_spec <<<"$meta"
-check "META.json name" "$meta_name" sora_credits
-check "META.json version is the control file's default_version $version" "$meta_version" "$semver"
-check "META.json provides sora_credits at that version" "$meta_ext_version" "$semver"
-check "META.json meta-spec" "$meta_spec" 1.0.0
+is "META.json name" "$meta_name" sora_credits
+is "META.json version is the control file's default_version $version" "$meta_version" "$semver"
+is "META.json provides sora_credits at that version" "$meta_ext_version" "$semver"
+is "META.json meta-spec" "$meta_spec" 1.0.0
 for f in "$meta_file" "$meta_docfile"; do
-  check "META.json names $f, which exists" "$([ -f "$root/$f" ] && echo yes)" yes
+  is "META.json names $f, which exists" "$([ -f "$root/$f" ] && echo yes)" yes
 done
 deb_version=$(dpkg-parsechangelog -l "$root/debian/changelog" -S Version)
 upstream=${deb_version#*:}
-check "debian/changelog upstream version is the control file's default_version" "${upstream%-*}" "$version"
+is "debian/changelog upstream version is the control file's default_version" "${upstream%-*}" "$version"
 
 # --- build ------------------------------------------------------------------------------
 src=$work/sora-credits
@@ -57,26 +52,22 @@ mkdir "$src"
 # The files git tracks or would track, as they are in the working tree (not build outputs).
 (cd "$root" && git ls-files -z --cached --others --exclude-standard \
    | tar --null --ignore-failed-read -T - -cf -) | tar -xf - -C "$src"
-if ! (cd "$src" && dpkg-buildpackage -b -us -uc) >"$work/build.log" 2>&1; then
-  tail -n 60 "$work/build.log"
-  echo "not ok - dpkg-buildpackage"
-  exit 1
-fi
 package=postgresql-15-sora-credits
 deb=$work/${package}_${upstream}_$(dpkg --print-architecture).deb
-[ -f "$deb" ] || { ls "$work"; echo "not ok - $deb was not built"; exit 1; }
-echo "ok - dpkg-buildpackage built $(basename "$deb")"
+build_package() { (cd "$src" && dpkg-buildpackage -b -us -uc) >"$work/build.log" 2>&1 && [ -f "$deb" ]; }
+ok "dpkg-buildpackage builds $(basename "$deb")" build_package
+[ -f "$deb" ] || { tail -n 60 "$work/build.log"; ls "$work"; bail_out "no package to check"; }
 
 # --- metadata ---------------------------------------------------------------------------
-check "package name" "$(dpkg-deb -f "$deb" Package)" "$package"
-check "package version" "$(dpkg-deb -f "$deb" Version)" "$deb_version"
-check "Depends names postgresql-15" \
+is "package name" "$(dpkg-deb -f "$deb" Package)" "$package"
+is "package version" "$(dpkg-deb -f "$deb" Version)" "$deb_version"
+is "Depends names postgresql-15" \
   "$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/^ *//; s/ .*//' | grep -x postgresql-15)" postgresql-15
 pkglibdir=$(pg_config --pkglibdir) extdir=$(pg_config --sharedir)/extension
 files=$(dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's/^\.//')
-check "the shared library is in $pkglibdir" \
+is "the shared library is in $pkglibdir" \
   "$(grep -x "$pkglibdir/sora_credits.so" <<<"$files")" "$pkglibdir/sora_credits.so"
-check "$extdir holds the control file and every sql/sora_credits--*.sql, nothing else" \
+is "$extdir holds the control file and every sql/sora_credits--*.sql, nothing else" \
   "$(grep "^$extdir/." <<<"$files" | sort)" \
   "$( (echo "$extdir/sora_credits.control"; cd "$root/sql" && printf "$extdir/%s\n" sora_credits--*.sql) | sort)"
 
@@ -110,7 +101,7 @@ COMMIT;
 SELECT credits FROM profiles WHERE id = '$user';
 SQL
 )
-check "the packaged extension: version, grant 100, charge 15 for 5 s of 720p, balance 85" \
+is "the packaged extension: version, grant 100, charge 15 for 5 s of 720p, balance 85" \
   "$(grep -v '^$' <<<"$got")" "$(printf '%s\n' "$version" '100|100' '15|85|pending' '85|15|1' 85)"
 
-[ "$failures" = 0 ] || { echo "$failures check(s) failed"; exit 1; }
+done_testing

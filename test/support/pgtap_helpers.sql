@@ -1,6 +1,6 @@
--- Helpers shared by the pgTAP files, loaded once into the test database by
--- test/pgtap/run.sh. Each test file runs in a transaction that it rolls back, so what a
--- file writes into test.res disappears with it.
+-- Helpers shared by the pgTAP files, loaded once into the test database by make
+-- installcheck (Makefile.pgxs). Each test file runs in a transaction that it rolls back, so
+-- what a file writes into test.res disappears with it.
 CREATE SCHEMA test;
 GRANT USAGE ON SCHEMA test TO PUBLIC;
 

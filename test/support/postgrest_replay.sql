@@ -1,6 +1,6 @@
 -- Replays HTTP requests against the database exactly as PostgREST v13 turns them into SQL,
 -- for the contract tests in test/postgrest/ (loaded after pgtap_helpers.sql by
--- test/pgtap/run.sh; the suite connects as authenticator, as PostgREST does).
+-- make installcheck-postgrest; the suite connects as authenticator, as PostgREST does).
 --
 -- One request (PostgREST's Query.hs, QueryBuilder.hs, SqlFragment.hs, Statements.hs):
 --   BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE   -- READ ONLY for GET, and for POST

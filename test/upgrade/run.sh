@@ -16,11 +16,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 # shellcheck source=../../scripts/pgcluster.sh
 . "$root/scripts/pgcluster.sh"
+# shellcheck source=../support/tap.sh
+. "$root/test/support/tap.sh"
 
 work=$(mktemp -d /tmp/sora_credits_upgrade.XXXXXX)
 trap 'pg_stop; rm -rf "$work"' EXIT
 pg_start
-fail() { echo "FAIL: $*" >&2; exit 1; }
 sql() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 # Two databases prepared alike: the stand-in and the shared test helpers (test.act_as).
@@ -34,7 +35,7 @@ for db in upgraded fresh; do sql -d "$db" -f "$root/test/support/pgtap_helpers.s
 
 sql -d upgraded -f "$here/fill_1_0.sql" >"$work/fill.log"
 sql -d upgraded -f "$here/snapshot.sql" >"$work/rows_1.0.txt"
-[ "$(grep -c '^videos|' "$work/rows_1.0.txt")" = 9 ] || fail "fill_1_0.sql did not leave 9 videos"
+is "fill_1_0.sql leaves 9 videos" "$(grep -c '^videos|' "$work/rows_1.0.txt")" 9
 for version in 1.1 default; do
   if [ $version = default ]; then
     sql -d upgraded -c "ALTER EXTENSION sora_credits UPDATE"
@@ -42,17 +43,16 @@ for version in 1.1 default; do
     sql -d upgraded -c "ALTER EXTENSION sora_credits UPDATE TO '$version'"
   fi
   sql -d upgraded -f "$here/snapshot.sql" >"$work/rows_$version.txt"
-  diff -u "$work/rows_1.0.txt" "$work/rows_$version.txt" || fail "the upgrade to $version changed rows (diff above)"
-  echo "ok: all $(wc -l <"$work/rows_$version.txt") rows kept by the upgrade to $version"
+  ok "all $(wc -l <"$work/rows_1.0.txt") rows kept by the upgrade to $version" \
+    diff -u "$work/rows_1.0.txt" "$work/rows_$version.txt"
 done
 
 # A fixed \restrict key: pg_dump otherwise writes a random one.
 dump() { "$PG_BIN/pg_dump" --schema-only --restrict-key=sora "$@"; }
 dump fresh >"$work/fresh.sql"
 dump upgraded >"$work/upgraded.sql"
-diff -u "$work/fresh.sql" "$work/upgraded.sql" \
-  || fail "pg_dump --schema-only: upgraded 1.0 differs from a fresh install (diff above)"
-echo "ok: pg_dump --schema-only of the upgraded database equals a fresh install's"
+ok "pg_dump --schema-only of the upgraded database equals a fresh install's" \
+  diff -u "$work/fresh.sql" "$work/upgraded.sql"
 # A plain dump shows an extension as one CREATE EXTENSION line. A --binary-upgrade dump also
 # writes every member object (tables, indexes, triggers, functions, grants, comments), with
 # the oids, LSNs and xids of this cluster and the ledger sequence's position (data, not
@@ -68,12 +68,12 @@ members() {
 }
 members fresh >"$work/fresh_members.sql"
 members upgraded >"$work/upgraded_members.sql"
-diff -u "$work/fresh_members.sql" "$work/upgraded_members.sql" \
-  || fail "the extension's objects differ between the upgraded database and a fresh install (diff above)"
-echo "ok: and so do all $(grep -c '^ALTER EXTENSION sora_credits ADD' "$work/fresh_members.sql") member objects in --binary-upgrade dumps"
+ok "and so do all $(grep -c '^ALTER EXTENSION sora_credits ADD' "$work/fresh_members.sql") member objects in --binary-upgrade dumps" \
+  diff -u "$work/fresh_members.sql" "$work/upgraded_members.sql"
 
 sql -d upgraded -c 'CREATE EXTENSION pgtap'
-PGDATABASE=upgraded pg_prove --failures "$here/after_upgrade.sql"
+ok "pgTAP on the upgraded data (after_upgrade.sql)" \
+  env PGDATABASE=upgraded pg_prove --failures "$here/after_upgrade.sql"
 
 # psql prints a notification received during a command after that command's output.
 sql -d upgraded >"$work/notify.txt" <<'EOF'
@@ -95,8 +95,8 @@ COMMIT;
 SELECT 1 AS poll;
 EOF
 video=$(sed -n 's/^video //p' "$work/notify.txt")
-[ "$(grep -c '^Asynchronous notification "sora_credits_jobs"' "$work/notify.txt")" = 1 ] \
-  || { cat "$work/notify.txt"; fail "expected exactly one notification on sora_credits_jobs"; }
-grep -q "^Asynchronous notification \"sora_credits_jobs\" with payload \"$video\" received" "$work/notify.txt" \
-  || { cat "$work/notify.txt"; fail "the notification does not carry the new video's id"; }
-echo "ok: with notify_new_jobs on, one NOTIFY sora_credits_jobs with the committed video's id, none for the rolled-back charge; none with it off"
+is "one notification on sora_credits_jobs: none with notify_new_jobs off (the default), none for a rolled-back charge" \
+  "$(grep -c '^Asynchronous notification "sora_credits_jobs"' "$work/notify.txt")" 1
+ok "it carries the committed video's id" \
+  grep -q "^Asynchronous notification \"sora_credits_jobs\" with payload \"$video\" received" "$work/notify.txt"
+done_testing

@@ -11,6 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 # shellcheck source=../../scripts/pgcluster.sh
 . "$root/scripts/pgcluster.sh"
+# shellcheck source=../support/tap.sh
+. "$root/test/support/tap.sh"
 
 pg_start
 WORK=$(mktemp -d /tmp/sora_worker_test.XXXXXX)
@@ -29,19 +31,7 @@ psql -q -v ON_ERROR_STOP=1 -c 'CREATE ROLE sora_worker LOGIN' \
   -c 'GRANT service_role TO sora_worker' -c 'CREATE ROLE outsider LOGIN'
 dsn="dbname=$PGDATABASE user=sora_worker"
 
-# --- assertions ------------------------------------------------------------------------
-checks=0 failures=0
-check() {  # check DESCRIPTION ACTUAL EXPECTED
-  checks=$((checks + 1))
-  if [ "$2" = "$3" ]; then
-    echo "ok $checks - $1"
-  else
-    failures=$((failures + 1))
-    echo "not ok $checks - $1"
-    echo "#   expected: [$3]"
-    echo "#        got: [$2]"
-  fi
-}
+# --- queries and waits -----------------------------------------------------------------
 q() { psql -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 video() { q "SELECT $2 FROM videos WHERE id = '$1'"; }             # video ID COLUMN
 refunds() { q "SELECT count(*) FROM credit_transactions WHERE video_id = '$1' AND kind = 'refund'"; }
@@ -107,18 +97,18 @@ run_worker success --once --batch 2 --command '
     "$SORA_DURATION_SECONDS" > "$WORK/env.$SORA_VIDEO_ID"
   echo "rendering $SORA_DURATION_SECONDS s" >&2
   echo "https://cdn.example.com/videos/$SORA_VIDEO_ID.mp4"'
-check "exit status 0" "$rc" 0
+is "exit status 0" "$rc" 0
 for v in "$v1" "$v2"; do
-  check "$v completed" "$(video "$v" status)" completed
-  check "$v has the printed URL" "$(video "$v" video_url)" "https://cdn.example.com/videos/$v.mp4"
-  check "$v not refunded" "$(refunds "$v")" 0
-  check "$v logged once" "$(log_lines success "$v")" 1
-  check "$v logged as completed" "$(outcome success "$v")" completed
+  is "$v completed" "$(video "$v" status)" completed
+  is "$v has the printed URL" "$(video "$v" video_url)" "https://cdn.example.com/videos/$v.mp4"
+  is "$v not refunded" "$(refunds "$v")" 0
+  is "$v logged once" "$(log_lines success "$v")" 1
+  is "$v logged as completed" "$(outcome success "$v")" completed
 done
-check "environment of $v1" "$(cat "$WORK/env.$v1")" "$v1|$tricky_prompt|sora-2|720p|5"
-check "environment of $v2" "$(cat "$WORK/env.$v2")" "$v2|Phở bò buổi sáng|sora-2|720p|5"
-check "the prompt was not run as shell code" "$(ls "$WORK" | grep -c pwned || true)" 0
-check "alice paid 2 x 15 credits" "$(balance "$alice")" 70
+is "environment of $v1" "$(cat "$WORK/env.$v1")" "$v1|$tricky_prompt|sora-2|720p|5"
+is "environment of $v2" "$(cat "$WORK/env.$v2")" "$v2|Phở bò buổi sáng|sora-2|720p|5"
+is "the prompt was not run as shell code" "$(ls "$WORK" | grep -c pwned || true)" 0
+is "alice paid 2 x 15 credits" "$(balance "$alice")" 70
 
 echo "# failure: exit 3 with a stderr line refunds with that line; exit 0 without a URL refunds"
 bob=$(new_user 50)
@@ -128,24 +118,24 @@ run_worker fail --once --command '
   echo "loading model" >&2
   echo "The model rejected the prompt." >&2
   exit 3'
-check "exit status 0" "$rc" 0
-check "$v3 failed" "$(video "$v3" status)" failed
-check "$v3 reason is the last stderr line" "$(video "$v3" error_message)" "The model rejected the prompt."
-check "$v3 has no URL" "$(video "$v3" "coalesce(video_url, 'none')")" none
-check "$v3 refunded exactly once" "$(refunds "$v3")" 1
-check "$v3 refund amount" "$(q "SELECT amount FROM credit_transactions WHERE video_id = '$v3' AND kind = 'refund'")" 15
-check "$v3 logged once" "$(log_lines fail "$v3")" 1
-check "$v3 logged as refunded" "$(outcome fail "$v3")" refunded
-check "bob has his credits back" "$(balance "$bob")" 50
+is "exit status 0" "$rc" 0
+is "$v3 failed" "$(video "$v3" status)" failed
+is "$v3 reason is the last stderr line" "$(video "$v3" error_message)" "The model rejected the prompt."
+is "$v3 has no URL" "$(video "$v3" "coalesce(video_url, 'none')")" none
+is "$v3 refunded exactly once" "$(refunds "$v3")" 1
+is "$v3 refund amount" "$(q "SELECT amount FROM credit_transactions WHERE video_id = '$v3' AND kind = 'refund'")" 15
+is "$v3 logged once" "$(log_lines fail "$v3")" 1
+is "$v3 logged as refunded" "$(outcome fail "$v3")" refunded
+is "bob has his credits back" "$(balance "$bob")" 50
 v4=$(new_video "$bob" 'A quiet forest')
 run_worker nourl --once --command 'echo "all done, no link"'
-check "exit status 0" "$rc" 0
-check "$v4 failed" "$(video "$v4" status)" failed
-check "$v4 reason" "$(video "$v4" error_message)" \
+is "exit status 0" "$rc" 0
+is "$v4 failed" "$(video "$v4" status)" failed
+is "$v4 reason" "$(video "$v4" error_message)" \
   "The video generator printed no valid video URL (http:// or https://, at most 2048 characters)."
-check "$v4 refunded exactly once" "$(refunds "$v4")" 1
-check "$v4 logged once" "$(log_lines nourl "$v4")" 1
-check "bob has his credits back again" "$(balance "$bob")" 50
+is "$v4 refunded exactly once" "$(refunds "$v4")" 1
+is "$v4 logged once" "$(log_lines nourl "$v4")" 1
+is "bob has his credits back again" "$(balance "$bob")" 50
 
 echo "# hang: a job running past --job-timeout is killed with its whole process group and refunded"
 carol=$(new_user 15)
@@ -154,15 +144,15 @@ run_worker hang --once --job-timeout 1 --command '
   sleep 300 &
   echo "still rendering" >&2
   wait'
-check "exit status 0" "$rc" 0
-check "$v5 failed" "$(video "$v5" status)" failed
-check "$v5 reason" "$(video "$v5" error_message)" "Video generation timed out after 1 second."
-check "$v5 refunded exactly once" "$(refunds "$v5")" 1
-check "$v5 logged as refunded" "$(outcome hang "$v5")" refunded
-check "$v5 logged once" "$(log_lines hang "$v5")" 1
+is "exit status 0" "$rc" 0
+is "$v5 failed" "$(video "$v5" status)" failed
+is "$v5 reason" "$(video "$v5" error_message)" "Video generation timed out after 1 second."
+is "$v5 refunded exactly once" "$(refunds "$v5")" 1
+is "$v5 logged as refunded" "$(outcome hang "$v5")" refunded
+is "$v5 logged once" "$(log_lines hang "$v5")" 1
 wait_until no_job_processes "$v5" || true
-check "nothing the job started is left running" "$(job_processes "$v5")" 0
-check "carol has her credits back" "$(balance "$carol")" 15
+is "nothing the job started is left running" "$(job_processes "$v5")" 0
+is "carol has her credits back" "$(balance "$carol")" 15
 
 echo "# SIGTERM while a job runs: the job is finished and reported, no new job is claimed"
 dave=$(new_user 100)
@@ -173,15 +163,15 @@ wait_until test -e "$WORK/started.$v6"
 kill -TERM "$worker_pid"
 touch "$WORK/go.$v6"  # only now can the job end: the worker already has the signal
 wait_worker
-check "exit status 0" "$rc" 0
-check "$v6 completed" "$(video "$v6" status)" completed
-check "$v6 logged once" "$(log_lines sigterm "$v6")" 1
-check "$v7 was not claimed" "$(video "$v7" status)" pending
-check "$v7 not logged" "$(log_lines sigterm "$v7")" 0
-check "the stop was logged" "$(grep -c 'stop requested' "$WORK/sigterm.log")" 1
+is "exit status 0" "$rc" 0
+is "$v6 completed" "$(video "$v6" status)" completed
+is "$v6 logged once" "$(log_lines sigterm "$v6")" 1
+is "$v7 was not claimed" "$(video "$v7" status)" pending
+is "$v7 not logged" "$(log_lines sigterm "$v7")" 0
+is "the stop was logged" "$(grep -c 'stop requested' "$WORK/sigterm.log")" 1
 run_worker next --once --command 'echo "https://cdn.example.com/videos/$SORA_VIDEO_ID.mp4"'
-check "the next worker completes $v7" "$(video "$v7" status)" completed
-check "dave paid 2 x 15 credits" "$(balance "$dave")" 70
+is "the next worker completes $v7" "$(video "$v7" status)" completed
+is "dave paid 2 x 15 credits" "$(balance "$dave")" 70
 
 echo "# a second SIGTERM: the job in hand is killed and refunded at once"
 v8=$(new_video "$dave" 'Never finishes')
@@ -191,34 +181,34 @@ kill -TERM "$worker_pid"
 wait_until logged twice 'stop requested'  # two signals sent at once may arrive as one
 kill -TERM "$worker_pid"
 wait_worker
-check "exit status 0" "$rc" 0
-check "$v8 failed" "$(video "$v8" status)" failed
-check "$v8 reason" "$(video "$v8" error_message)" "Video generation was stopped because the worker shut down."
-check "$v8 refunded exactly once" "$(refunds "$v8")" 1
-check "$v8 logged once" "$(log_lines twice "$v8")" 1
+is "exit status 0" "$rc" 0
+is "$v8 failed" "$(video "$v8" status)" failed
+is "$v8 reason" "$(video "$v8" error_message)" "Video generation was stopped because the worker shut down."
+is "$v8 refunded exactly once" "$(refunds "$v8")" 1
+is "$v8 logged once" "$(log_lines twice "$v8")" 1
 wait_until no_job_processes "$v8" || true
-check "nothing the job started is left running" "$(job_processes "$v8")" 0
-check "dave has the 15 credits of $v8 back" "$(balance "$dave")" 70
+is "nothing the job started is left running" "$(job_processes "$v8")" 0
+is "dave has the 15 credits of $v8 back" "$(balance "$dave")" 70
 
 echo "# connection lost while a job runs: the worker retries with backoff, reconnects, reports the job"
 v9=$(new_video "$dave" 'Outlives its connection')
 start_worker reconnect --once --command "$wait_for_go"
 wait_until test -e "$WORK/started.$v9"
 q "ALTER ROLE sora_worker NOLOGIN"  # the first reconnection attempt fails
-check "the worker's session is terminated" \
+is "the worker's session is terminated" \
   "$(q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'sora_worker'")" t
 wait_until session_gone
 touch "$WORK/go.$v9"
 wait_until logged reconnect 'cannot reconnect'
 q "ALTER ROLE sora_worker LOGIN"
 wait_worker
-check "exit status 0" "$rc" 0
-check "$v9 completed after reconnecting" "$(video "$v9" status)" completed
-check "$v9 logged once" "$(log_lines reconnect "$v9")" 1
-check "the loss was logged" "$(grep -c 'connection lost: .*; reconnecting in 1 s' "$WORK/reconnect.log")" 1
-check "the failed attempt was logged, with a longer wait" \
+is "exit status 0" "$rc" 0
+is "$v9 completed after reconnecting" "$(video "$v9" status)" completed
+is "$v9 logged once" "$(log_lines reconnect "$v9")" 1
+is "the loss was logged" "$(grep -c 'connection lost: .*; reconnecting in 1 s' "$WORK/reconnect.log")" 1
+is "the failed attempt was logged, with a longer wait" \
   "$(grep -c 'cannot reconnect: .*not permitted to log in; retrying in 2 s' "$WORK/reconnect.log")" 1
-check "the reconnection was logged" "$(grep -c 'reconnected' "$WORK/reconnect.log")" 1
+is "the reconnection was logged" "$(grep -c 'reconnected' "$WORK/reconnect.log")" 1
 
 echo "# LISTEN: a notification wakes an idle worker long before its next poll, also after a reconnection"
 start_worker listen --poll-interval 3600 --command 'echo "https://cdn.example.com/videos/$SORA_VIDEO_ID.mp4"'
@@ -226,47 +216,44 @@ wait_until logged listen 'waiting for jobs'
 q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'sora_worker'" >/dev/null
 waiting_again() { [ "$(grep -c 'waiting for jobs' "$WORK/listen.log")" = 2 ]; }
 wait_until waiting_again  # reconnected, listening again, and found the queue empty
-check "the idle worker noticed the loss" "$(grep -c 'connection lost' "$WORK/listen.log")" 1
+is "the idle worker noticed the loss" "$(grep -c 'connection lost' "$WORK/listen.log")" 1
 v10=$(new_video "$dave" 'Announced by NOTIFY')
 q "NOTIFY sora_credits_jobs"
 is_completed() { [ "$(video "$1" status)" = completed ]; }
 wait_until is_completed "$v10" || true
-check "$v10 completed" "$(video "$v10" status)" completed
+is "$v10 completed" "$(video "$v10" status)" completed
 kill -TERM "$worker_pid"
 wait_worker
-check "exit status 0 after SIGTERM while idle" "$rc" 0
-check "$v10 logged once" "$(log_lines listen "$v10")" 1
+is "exit status 0 after SIGTERM while idle" "$rc" 0
+is "$v10 logged once" "$(log_lines listen "$v10")" 1
 
 echo "# usage and setup errors"
 rc=0; "$worker" 2>"$WORK/usage.log" || rc=$?
-check "no options: exit status 2" "$rc" 2
-check "no options: message" "$(head -1 "$WORK/usage.log")" "sora-worker: --dsn is required"
+is "no options: exit status 2" "$rc" 2
+is "no options: message" "$(head -1 "$WORK/usage.log")" "sora-worker: --dsn is required"
 rc=0; "$worker" --dsn x --command true --batch 0 2>"$WORK/usage.log" || rc=$?
-check "--batch 0: exit status 2" "$rc" 2
-check "--batch 0: message" "$(head -1 "$WORK/usage.log")" \
+is "--batch 0: exit status 2" "$rc" 2
+is "--batch 0: message" "$(head -1 "$WORK/usage.log")" \
   "sora-worker: --batch must be a whole number from 1 to 100, not '0'"
 rc=0; "$worker" --help >"$WORK/help.txt" || rc=$?
-check "--help: exit status 0" "$rc" 0
-check "--help: usage on stdout" "$(head -c 19 "$WORK/help.txt")" "Usage: sora-worker "
+is "--help: exit status 0" "$rc" 0
+is "--help: usage on stdout" "$(head -c 19 "$WORK/help.txt")" "Usage: sora-worker "
 rc=0; "$worker" --dsn "dbname=$PGDATABASE user=outsider" --command true --once 2>"$WORK/outsider.log" || rc=$?
-check "a user who may not SET ROLE service_role: exit status 1" "$rc" 1
-check "a user who may not SET ROLE service_role: message" "$(cat "$WORK/outsider.log")" \
+is "a user who may not SET ROLE service_role: exit status 1" "$rc" 1
+is "a user who may not SET ROLE service_role: message" "$(cat "$WORK/outsider.log")" \
   "sora-worker: cannot act as service_role: permission denied to set role \"service_role\" (the DSN's user must be able to SET ROLE service_role)"
 rc=0; "$worker" --dsn "dbname=no_such_database user=sora_worker" --command true --once 2>"$WORK/nodb.log" || rc=$?
-check "no such database: exit status 1" "$rc" 1
-check "no such database: message" "$(grep -c '^sora-worker: cannot connect: .*"no_such_database" does not exist' "$WORK/nodb.log")" 1
+is "no such database: exit status 1" "$rc" 1
+is "no such database: message" "$(grep -c '^sora-worker: cannot connect: .*"no_such_database" does not exist' "$WORK/nodb.log")" 1
 run_worker empty --once --command 'exit 1'
-check "--once with an empty queue: exit status 0" "$rc" 0
-check "--once with an empty queue: no job lines" "$(grep -c 'video=' "$WORK/empty.log" || true)" 0
+is "--once with an empty queue: exit status 0" "$rc" 0
+is "--once with an empty queue: no job lines" "$(grep -c 'video=' "$WORK/empty.log" || true)" 0
 
 echo "# the ledger"
-check "every balance equals the sum of its ledger entries" "$(q "SELECT count(*) FROM verify_ledger()")" 0
-check "no video is left claimed" "$(q "SELECT count(*) FROM videos WHERE status = 'processing'")" 0
+is "every balance equals the sum of its ledger entries" "$(q "SELECT count(*) FROM verify_ledger()")" 0
+is "no video is left claimed" "$(q "SELECT count(*) FROM videos WHERE status = 'processing'")" 0
 
-echo "1..$checks"
-if [ "$failures" -ne 0 ]; then
-  echo "# $failures of $checks checks failed"
+done_testing || {
   for f in "$WORK"/*.log; do echo "# --- $f"; sed 's/^/#   /' "$f"; done
   exit 1
-fi
-echo "# all $checks checks passed"
+}
