@@ -4,7 +4,7 @@
 #                                 reference worker with CMake into /usr/local/bin (the demo);
 #   scripts/build.sh --stage DIR  into a private copy of that server under DIR, a new
 #                                 folder (see scripts/pgstage.sh): CMake's build does this
-#                                 into build/stage for the tests, which run the worker from
+#                                 for the tests (CMakeLists.txt), which run the worker from
 #                                 their own build tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."

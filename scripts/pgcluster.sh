@@ -17,17 +17,20 @@ as_pg_owner() {
 }
 
 # pg_start [-c name=value ...]: starts the cluster with these extra server settings; sets
-# PGHOST/PGPORT/PGUSER for psql and the tests, and SORA_PGROOT for pg_stop.
+# PGHOST/PGPORT/PGUSER/PGDATABASE for psql and the tests, and SORA_PGROOT for pg_stop.
 pg_start() {
   SORA_PGROOT=$(mktemp -d /tmp/sora_credits_pg.XXXXXX)
   [ "$(id -u)" = 0 ] && chown postgres: "$SORA_PGROOT"
-  as_pg_owner "$PG_BIN/initdb" -D "$SORA_PGROOT/data" -U postgres --auth=trust \
+  # As on Supabase, the bootstrap superuser is supabase_admin; the stand-in creates the
+  # role postgres, which is not a superuser (test/support/supabase_standin.sql).
+  as_pg_owner "$PG_BIN/initdb" -D "$SORA_PGROOT/data" -U supabase_admin --auth=trust \
     --encoding=UTF8 --locale=C.UTF-8 >"$SORA_PGROOT/initdb.log" 2>&1 \
     || { cat "$SORA_PGROOT/initdb.log"; return 1; }
   as_pg_owner "$PG_BIN/pg_ctl" -D "$SORA_PGROOT/data" -l "$SORA_PGROOT/server.log" -w \
     -o "-c listen_addresses='' -c unix_socket_directories='$SORA_PGROOT' -p $SORA_PGPORT $*" \
     start >/dev/null || { cat "$SORA_PGROOT/server.log"; return 1; }
-  export PGHOST=$SORA_PGROOT PGPORT=$SORA_PGPORT PGUSER=postgres SORA_PGROOT
+  # PGDATABASE: initdb's database "postgres" (psql would otherwise pick the user's name).
+  export PGHOST=$SORA_PGROOT PGPORT=$SORA_PGPORT PGUSER=supabase_admin PGDATABASE=postgres SORA_PGROOT
 }
 
 pg_stop() {

@@ -75,10 +75,10 @@ is "$extdir holds the control file and every sql/sora_credits--*.sql, nothing el
 pg_stage "$work/stage" dpkg-deb -x "$deb" "$work/stage"
 # The C++ runtime is linked in (Makefile.pgxs): the library loads into a server that was not
 # built on Debian (Supabase's image builds its PostgreSQL with Nix) without libstdc++.
-check "the shared library needs only the C library and the loader" \
+is "the shared library needs only the C library and the loader" \
   "$(readelf -d "$work/stage$pkglibdir/sora_credits.so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')" \
   "ld-linux-x86-64.so.2 libc.so.6 "
-check "and exports none of the C++ runtime's own symbols" \
+is "and exports none of the C++ runtime's own symbols" \
   "$(objdump -T "$work/stage$pkglibdir/sora_credits.so" | grep -v '\*UND\*' | grep -c 'GLIBCXX\|CXXABI' || true)" 0
 pg_start
 sora_db sora_deb

@@ -1,7 +1,10 @@
 -- A faithful stand-in for what Supabase puts in every database, for plain PostgreSQL:
 -- the API roles, the auth schema with auth.users, and auth.uid()/role()/jwt() exactly as
 -- Supabase defines them. Used by the demo and every test suite; idempotent per database
--- (roles are cluster-wide and created once).
+-- (roles are cluster-wide and created once). Run by the bootstrap superuser, which is
+-- supabase_admin as on Supabase (scripts/pgcluster.sh), and which creates the extension;
+-- postgres is the everyday admin role and NOT a superuser: it owns the database, holds
+-- the API roles, and gets ALL on whatever supabase_admin creates in public.
 
 DO $$
 BEGIN
@@ -14,6 +17,12 @@ BEGIN
     GRANT anon, authenticated, service_role TO authenticator;
     ALTER ROLE authenticated SET statement_timeout = '8s';
     ALTER ROLE anon SET statement_timeout = '3s';
+  END IF;
+  -- Where postgres is the bootstrap superuser (a cluster not started by pgcluster.sh, such
+  -- as the Debian package build's), it stays one.
+  IF pg_catalog.to_regrole('postgres') IS NULL THEN
+    CREATE ROLE postgres LOGIN NOSUPERUSER CREATEDB CREATEROLE BYPASSRLS REPLICATION;
+    GRANT anon, authenticated, service_role TO postgres;
   END IF;
 END
 $$;
@@ -58,10 +67,11 @@ ALTER FUNCTION auth.jwt() OWNER TO supabase_auth_admin;
 GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
 GRANT EXECUTE ON FUNCTION auth.uid(), auth.role(), auth.jwt() TO anon, authenticated, service_role;
 GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I OWNER TO postgres', current_database()); END $$;
 
--- Supabase's default privileges: everything new in public is open to the API roles.
--- The extension must revoke what it does not mean to grant; keeping these here makes
--- the tests see what a real Supabase database would do.
-ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
-ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authenticated, service_role;
-ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;
+-- Supabase's default privileges: everything new in public is open to postgres and the API
+-- roles. The extension must revoke what it does not mean to grant; keeping these here
+-- makes the tests see what a real Supabase database would do.
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO postgres, anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO postgres, anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO postgres, anon, authenticated, service_role;
