@@ -1,19 +1,17 @@
 -- 13_signup_bonus: the sign-up bonus only for real accounts (1.2). With auth.users's real
--- columns (email_confirmed_at, phone_confirmed_at, is_anonymous, added here as the auth
--- server's migrations add them), a profile is created at sign-up with 0 credits, and the
+-- columns (email_confirmed_at, phone_confirmed_at, is_anonymous; the stand-in's
+-- email_confirmed_at defaults to now(), so these sign-ups give it NULL, as the auth server
+-- does), a profile is created at sign-up with 0 credits, and the
 -- bonus is granted once per user at the first moment the account is confirmed and not
 -- anonymous: at INSERT when auto-confirmed, else on the UPDATE that makes it so. Never
 -- twice (flips, sign-ins, grant_credits of kind signup_bonus, a direct second entry), and
 -- sora_credits.signup_bonus_at = 'signup' brings back the bonus at INSERT.
 BEGIN;
-SELECT plan(28);
+SELECT plan(29);
 LOAD 'sora_credits';  -- its settings exist once it is loaded
 
-SET LOCAL ROLE supabase_auth_admin;
-ALTER TABLE auth.users ADD COLUMN email_confirmed_at timestamptz,
-                       ADD COLUMN phone_confirmed_at timestamptz,
-                       ADD COLUMN is_anonymous boolean NOT NULL DEFAULT false;
-RESET ROLE;
+-- The auth server's sign-ups: not confirmed.
+ALTER TABLE auth.users ALTER COLUMN email_confirmed_at DROP DEFAULT;
 SET LOCAL sora_credits.signup_credits = 50;
 
 CREATE FUNCTION pg_temp.bonus(p_user text) RETURNS jsonb LANGUAGE sql AS $$
@@ -135,6 +133,14 @@ SELECT is((SELECT count(*)::int FROM pg_depend d JOIN pg_trigger t ON t.oid = d.
            WHERE d.classid = 'pg_trigger'::regclass AND d.deptype = 'e' AND t.tgrelid = 'auth.users'::regclass), 2,
           'both are members of the extension (DROP EXTENSION removes them)');
 SELECT is_empty('SELECT * FROM public.verify_ledger()', 'verify_ledger() is empty');
+
+-- An auth.users without these columns (an older or another auth server): every new user
+-- counts as confirmed and not anonymous.
+ALTER TABLE auth.users DROP COLUMN confirmed_at, DROP COLUMN email_confirmed_at,
+                       DROP COLUMN phone_confirmed_at, DROP COLUMN is_anonymous;
+SELECT pg_temp.auth($$INSERT INTO auth.users (id) VALUES ('13000000-0000-4000-8000-000000000010')$$);
+SELECT is(pg_temp.bonus('10'), '{"credits": 50, "lifetime_granted": 50, "bonus_entries": 1}',
+          'without the confirmation columns: the bonus at INSERT');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -29,13 +29,26 @@ $$;
 
 CREATE SCHEMA auth AUTHORIZATION supabase_auth_admin;
 
+-- The columns of Supabase Auth's users table that matter here, with its names and types:
+-- e-mail and phone confirmation (confirmed_at is generated from them) and anonymous
+-- sign-ins. One deviation, for the fixtures: email_confirmed_at defaults to now(), as for a
+-- user an admin creates confirmed, so that one INSERT makes a real account; a test of the
+-- auth server's sign-up inserts it NULL and confirms with an UPDATE, as the server does.
 CREATE TABLE auth.users (
   id uuid PRIMARY KEY,
-  email text,
+  aud varchar(255),
+  role varchar(255),
+  email varchar(255),
+  email_confirmed_at timestamptz DEFAULT now(),
+  phone text UNIQUE DEFAULT NULL,
+  phone_confirmed_at timestamptz,
+  confirmed_at timestamptz GENERATED ALWAYS AS (LEAST(email_confirmed_at, phone_confirmed_at)) STORED,
   raw_user_meta_data jsonb,
   raw_app_meta_data jsonb,
+  is_anonymous boolean NOT NULL DEFAULT false,
   created_at timestamptz DEFAULT now(),
-  updated_at timestamptz DEFAULT now()
+  updated_at timestamptz DEFAULT now(),
+  deleted_at timestamptz
 );
 ALTER TABLE auth.users OWNER TO supabase_auth_admin;
 
