@@ -1,12 +1,21 @@
 -- Fills the source database of the backup round trip through the API, the way the app and
 -- the worker do: sign-ups, a payment, a grant, charges, a completion, a refund, a soft
--- delete, and a changed and an added price. Run by test/backup/run.sh as the superuser.
+-- delete, and a changed and an added price. Also what an operator adds that no dump
+-- carries (sora_credits settings for the database and for PostgREST's login) and an app's
+-- own schema beside public. Run by test/backup/run.sh as the superuser.
 \set ON_ERROR_STOP 1
 \set an   '11111111-1111-4111-8111-111111111111'
 \set binh '22222222-2222-4222-8222-222222222222'
 \set chi  '33333333-3333-4333-8333-333333333333'
 
-SET sora_credits.signup_credits = 20;
+LOAD 'sora_credits';
+ALTER DATABASE :"DBNAME" SET sora_credits.signup_credits = 20;
+ALTER DATABASE :"DBNAME" SET sora_credits.signup_bonus_at = 'signup';
+ALTER DATABASE :"DBNAME" SET sora_credits.restore_window = '14 days';
+ALTER DATABASE :"DBNAME" SET sora_credits.job_timeout = '2 hours';
+ALTER DATABASE :"DBNAME" SET sora_credits.notify_new_jobs = on;
+ALTER ROLE authenticator IN DATABASE :"DBNAME" SET sora_credits.max_inflight_per_user = 5;
+SET sora_credits.signup_credits = 20;   -- this session started before the ALTER DATABASE
 INSERT INTO auth.users (id, email) VALUES
   (:'an', 'an@example.vn'), (:'binh', 'binh@example.vn'), (:'chi', 'chi@example.vn');
 
@@ -49,3 +58,12 @@ SELECT set_config('request.jwt.claims', format('{"sub":"%s","role":"authenticate
 SET LOCAL ROLE authenticated;
 SELECT soft_delete_video(:'an3');
 COMMIT;
+
+-- The app's own schema, with rows that belong to the users
+CREATE SCHEMA shop;
+CREATE TABLE shop.orders (
+  id integer PRIMARY KEY,
+  user_id uuid NOT NULL REFERENCES auth.users ON DELETE CASCADE,
+  item text NOT NULL
+);
+INSERT INTO shop.orders VALUES (1, :'an', 'Gói 500 tín dụng'), (2, :'binh', 'Gói 200 tín dụng');
