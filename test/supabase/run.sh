@@ -42,6 +42,11 @@
 # two at once against one database. It expects the prices the extension seeds (sora-2 at
 # 720p: 3 credits a second) and the default sora_credits.restore_window (30 days).
 #
+# Then it runs restore.sh: docs/operations.md's backup and restore procedures, from this
+# database into a second one that it starts with supabase-db.sh. It needs the snapshots
+# (SUPABASE_POSTGRES_GIT, SUPABASE_AUTH_GIT, and SUPABASE_CLI_GIT for the CLI's dumps; see
+# its header) and says in the last line what it skipped without them.
+#
 # The assertions that today's release fails on a real Supabase database (issue #11) are
 # pgTAP TODO tests: they are reported, and they do not fail the suite.
 set -euo pipefail
@@ -188,10 +193,24 @@ done
 # passes (then the fix can drop its todo_start)
 ntodo=$(grep -Ec '^(not )?ok [0-9]+ .*# TODO' "$work/all.out" || true)
 ntodo_ok=$(grep -Ec '^ok [0-9]+ .*# TODO' "$work/all.out" || true)
-if [ "$failed" -eq 0 ]; then
-  echo "supabase: PASS: $nfiles files, $ntests tests against $db on $host:$port;" \
-       "$ntodo of them TODO for issue #11, $ntodo_ok of those passing"
-else
+if [ "$failed" -ne 0 ]; then
   echo "supabase: FAIL: $failed of the pg_prove runs failed against $db on $host:$port"
   exit 1
 fi
+
+# The backup and restore procedures of docs/operations.md, from this database (with the
+# users, videos and ledger of the flows above) into a second one: restore.sh. This suite's
+# own schemas and setting go first, or the dumps would carry them.
+cleanup
+trap - EXIT
+set -e   # (cleanup turned it off)
+restore_log=$(mktemp /tmp/sora_supabase_restore.XXXXXX)
+set +e
+bash "$here/restore.sh" 2>&1 | tee "$restore_log"
+rc=${PIPESTATUS[0]}
+set -e
+restore_last=$(tail -1 "$restore_log")
+rm -f "$restore_log"
+[ "$rc" -eq 0 ] || die "the restore procedures failed against $db on $host:$port ($restore_last)"
+echo "supabase: PASS: $nfiles files, $ntests tests against $db on $host:$port;" \
+     "$ntodo of them TODO for issue #11, $ntodo_ok of those passing; $restore_last"
