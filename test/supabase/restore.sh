@@ -214,11 +214,9 @@ fi
 close_window
 [ "$(sv supabase_admin "SELECT count(*) FROM pg_namespace WHERE nspname = 'shop'")" = 0 ] || die "could not put the source back"
 
-failures=0 checks=0
-expect() { # name actual expected
-  checks=$((checks + 1))
-  if [ "$2" = "$3" ]; then echo "ok - $proc: $1"; else echo "not ok - $proc: $1: got '$2', expected '$3'"; failures=$((failures + 1)); fi
-}
+# shellcheck source=../support/tap.sh
+. "$root/test/support/tap.sh"
+expect() { is "$proc: $1" "$2" "$3"; }
 
 # run_procedure NAME: a new project, the restore NAME, the settings step, the checks
 run_procedure() {
@@ -260,13 +258,8 @@ run_procedure() {
   tq "$t" supabase_admin -c "LOAD 'sora_credits'" -f "$d/settings.sql" </dev/null
 
   tq "$t" supabase_admin -f "$root/test/backup/snapshot.sql" </dev/null >"$work/dst-$proc.txt"
-  checks=$((checks + 1))
-  if diff -u "$work/src.txt" "$work/dst-$proc.txt" >"$work/diff-$proc.txt"; then
-    echo "ok - $proc: equal to the source ($(wc -l <"$work/src.txt") lines of test/backup/snapshot.sql)"
-  else
-    head -60 "$work/diff-$proc.txt"
-    echo "not ok - $proc: the restored database differs from the source (diff above)"; failures=$((failures + 1))
-  fi
+  ok "$proc: equal to the source ($(wc -l <"$work/src.txt") lines of test/backup/snapshot.sql)" \
+    diff -u "$work/src.txt" "$work/dst-$proc.txt"
   expect "users, prices, videos, soft deletions, ledger entries, orders, credits" "$(tv "$t" supabase_admin "SELECT
     concat_ws(' ', (SELECT count(*) FROM auth.users), (SELECT count(*) FROM public.video_pricing),
       (SELECT count(*) FROM public.videos), (SELECT count(*) FROM public.videos WHERE deleted_at IS NOT NULL),
@@ -317,12 +310,12 @@ procs=(plain)
 [ -n "$cli_skip" ] || procs+=(cli cli-postgres)
 for p in "${procs[@]}"; do run_procedure "$p"; done
 
-if [ "$failures" -ne 0 ]; then
-  echo "restore: FAIL: $failures of $checks checks failed"
+if ! done_testing; then
+  echo "restore: FAIL: $tap_failures of $tap_checks checks failed"
   exit 1
 fi
 if [ -n "$cli_skip" ]; then
-  echo "restore: PASS: plain pg_dump/pg_restore, $checks checks; the CLI's procedures SKIPPED: $cli_skip"
+  echo "restore: PASS: plain pg_dump/pg_restore, $tap_checks checks; the CLI's procedures SKIPPED: $cli_skip"
 else
-  echo "restore: PASS: 3 procedures (plain pg_dump/pg_restore; the CLI's dumps as supabase_admin; as postgres with supautils simulated), $checks checks"
+  echo "restore: PASS: 3 procedures (plain pg_dump/pg_restore; the CLI's dumps as supabase_admin; as postgres with supautils simulated), $tap_checks checks"
 fi
