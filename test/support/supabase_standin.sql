@@ -52,6 +52,14 @@ CREATE TABLE auth.users (
 );
 ALTER TABLE auth.users OWNER TO supabase_auth_admin;
 
+-- The auth server's migration log (a new project has every version in it already: a
+-- restore that carried it would collide), and the schema Supabase keeps extensions in.
+CREATE TABLE auth.schema_migrations (version varchar(255) PRIMARY KEY);
+INSERT INTO auth.schema_migrations VALUES ('20171026211738'), ('20240612123726'), ('20260625000000');
+ALTER TABLE auth.schema_migrations OWNER TO supabase_auth_admin;
+CREATE SCHEMA extensions;
+GRANT USAGE ON SCHEMA extensions TO postgres, anon, authenticated, service_role;
+
 CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$
   select coalesce(
     nullif(current_setting('request.jwt.claim.sub', true), ''),
