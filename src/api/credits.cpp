@@ -7,11 +7,13 @@
 #include "../pg/caller.hpp"
 #include "api.hpp"
 #include "locks.hpp"
+#include "../core/no_postgres.hpp"  // last: see the file
 
 namespace sora::api {
 
 namespace messages = core::messages;
 using core::JsonObject;
+using pg::Type;
 
 Datum get_credit_info(FunctionCallInfo fcinfo) {
   // Every figure is a column the writers keep current, so the cost of this read does not
@@ -20,7 +22,7 @@ Datum get_credit_info(FunctionCallInfo fcinfo) {
       "SELECT credits, credits_reserved, lifetime_granted, lifetime_spent, lifetime_refunded,"
       "       active_videos, deleted_videos, last_transaction_at "
       "FROM @extschema@.profiles WHERE id = $1",
-      {UUIDOID});
+      {Type::kUuid});
 
   std::optional<pg::Uuid> asked = pg::read_uuid(fcinfo, 0);
   pg::spi_begin(fcinfo);
@@ -56,7 +58,7 @@ Datum grant_credits(FunctionCallInfo fcinfo) {
   static pg::Statement earlier_grant(
       "SELECT id, user_id, amount FROM @extschema@.credit_transactions "
       "WHERE kind = $1 AND reference = $2",
-      {TEXTOID, TEXTOID});
+      {Type::kText, Type::kText});
   static pg::Statement write(
       "WITH profile AS ("
       "  UPDATE @extschema@.profiles SET credits = credits + $2,"
@@ -65,7 +67,7 @@ Datum grant_credits(FunctionCallInfo fcinfo) {
       ") INSERT INTO @extschema@.credit_transactions"
       "         (user_id, amount, balance_after, kind, reference, description)"
       "  SELECT $1, $2, profile.credits, $3, $4, $5 FROM profile RETURNING id, balance_after",
-      {UUIDOID, INT8OID, TEXTOID, TEXTOID, TEXTOID});
+      {Type::kUuid, Type::kInt8, Type::kText, Type::kText, Type::kText});
 
   std::optional<pg::Uuid> user = pg::read_uuid(fcinfo, 0);
   std::optional<std::int64_t> amount = pg::read_int64(fcinfo, 1);

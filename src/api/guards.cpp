@@ -10,6 +10,7 @@
 #include "../core/messages.hpp"
 #include "../pg/trigger.hpp"
 #include "api.hpp"
+#include "../core/no_postgres.hpp"  // last: see the file
 
 namespace sora::api {
 

@@ -1,16 +1,19 @@
 #include "locks.hpp"
 
 #include "../core/messages.hpp"
+#include "../core/no_postgres.hpp"  // last: see the file
 
 // The columns of LockedVideo::row, as both video lock statements select them.
 #define SORA_LOCKED_VIDEO_COLUMNS "status, credits_cost, video_url, deleted_at"
 
 namespace sora::api {
 
+using pg::Type;
+
 LockedProfile lock_profile(const pg::Uuid& user_id) {
   static pg::Statement lock(
       "SELECT credits, lifetime_granted FROM @extschema@.profiles WHERE id = $1 FOR UPDATE",
-      {UUIDOID});
+      {Type::kUuid});
   pg::Result row = lock.run({pg::param(user_id)});
   if (row.rows() == 0) throw core::messages::profile_not_found();
   return {row.int64_at(0, 1), row.int64_at(0, 2)};
@@ -18,10 +21,10 @@ LockedProfile lock_profile(const pg::Uuid& user_id) {
 
 LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner) {
   static pg::Statement owner_of(
-      "SELECT user_id FROM @extschema@.videos WHERE id = $1", {UUIDOID});
+      "SELECT user_id FROM @extschema@.videos WHERE id = $1", {Type::kUuid});
   static pg::Statement lock(
       "SELECT " SORA_LOCKED_VIDEO_COLUMNS " FROM @extschema@.videos WHERE id = $1 FOR UPDATE",
-      {UUIDOID});
+      {Type::kUuid});
   pg::Result found = owner_of.run({pg::param(video_id)});
   if (found.rows() == 0) throw core::messages::video_not_found();
   LockedVideo video;
@@ -37,15 +40,15 @@ LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner) {
 }
 
 std::optional<LockedVideo> try_lock_stale_video(const pg::Uuid& video_id, const pg::Uuid& owner,
-                                                const Interval& older_than) {
+                                                const core::IntervalParts& older_than) {
   static pg::Statement lock_owner(
-      "SELECT credits FROM @extschema@.profiles WHERE id = $1 FOR UPDATE SKIP LOCKED", {UUIDOID});
+      "SELECT credits FROM @extschema@.profiles WHERE id = $1 FOR UPDATE SKIP LOCKED", {Type::kUuid});
   // The staleness is checked again on the locked row: it may have moved on since it was listed.
   static pg::Statement lock(
       "SELECT " SORA_LOCKED_VIDEO_COLUMNS " FROM @extschema@.videos "
       "WHERE id = $1 AND status IN ('pending', 'processing') AND updated_at < now() - $2 "
       "FOR UPDATE SKIP LOCKED",
-      {UUIDOID, INTERVALOID});
+      {Type::kUuid, Type::kInterval});
   pg::Result profile = lock_owner.run({pg::param(owner)});
   if (profile.rows() == 0) return std::nullopt;
   LockedVideo video;

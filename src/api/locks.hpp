@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "../core/intervals.hpp"
 #include "../pg/spi.hpp"
 
 namespace sora::api {
@@ -37,6 +38,6 @@ LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner);
 // (another scheduler has it, or its owner is busy: it is tried again next time) or when the
 // video is no longer stale.
 std::optional<LockedVideo> try_lock_stale_video(const pg::Uuid& video_id, const pg::Uuid& owner,
-                                                const Interval& older_than);
+                                                const core::IntervalParts& older_than);
 
 }  // namespace sora::api

@@ -4,6 +4,7 @@
 #include "../pg/spi.hpp"
 #include "../pg/trigger.hpp"
 #include "api.hpp"
+#include "../core/no_postgres.hpp"  // last: see the file
 
 namespace sora::api {
 
@@ -16,7 +17,7 @@ Datum handle_new_user(FunctionCallInfo fcinfo) {
       ") INSERT INTO @extschema@.credit_transactions"
       "         (user_id, amount, balance_after, kind, description)"
       "  SELECT id, $2, $2, 'signup_bonus', $3 FROM profile WHERE $2 > 0",
-      {UUIDOID, INT8OID, TEXTOID});
+      {pg::Type::kUuid, pg::Type::kInt8, pg::Type::kText});
 
   pg::TriggerCall call = pg::trigger_call(fcinfo);
   if (call.before || !call.per_row || call.op != pg::TriggerOp::kInsert) {
@@ -27,7 +28,7 @@ Datum handle_new_user(FunctionCallInfo fcinfo) {
   create.run({pg::param(user), pg::param(pg::signup_credits()),
               pg::param(core::messages::signup_description())});
   pg::spi_end();
-  return PointerGetDatum(nullptr);
+  return Datum(0);
 }
 
 }  // namespace sora::api

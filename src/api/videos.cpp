@@ -8,11 +8,11 @@
 #include "../core/video_state.hpp"
 #include "../pg/args.hpp"
 #include "../pg/caller.hpp"
-#include "../pg/guard.hpp"
 #include "../pg/settings.hpp"
 #include "api.hpp"
 #include "locks.hpp"
 #include "refund.hpp"
+#include "../core/no_postgres.hpp"  // last: see the file
 
 namespace sora::api {
 
@@ -20,6 +20,7 @@ namespace {
 
 namespace messages = core::messages;
 using core::JsonObject;
+using pg::Type;
 
 // Columns of LockedVideo::row.
 constexpr int kStatus = 1, kCost = 2, kUrl = 3, kDeletedAt = 4;
@@ -46,7 +47,7 @@ void require_below_inflight_cap(const pg::Uuid& user) {
   static pg::Statement in_flight(
       "SELECT count(*) FROM @extschema@.videos "
       "WHERE user_id = $1 AND status IN ('pending', 'processing')",
-      {UUIDOID});
+      {Type::kUuid});
   std::int64_t limit = pg::max_inflight_per_user();
   if (limit == 0) return;
   std::int64_t count = in_flight.run({pg::param(user)}).int64_at(0, 1);
@@ -69,14 +70,14 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
   static pg::Statement price(
       "SELECT credits_per_second::bigint FROM @extschema@.video_pricing "
       "WHERE model = $1 AND resolution = $2",
-      {TEXTOID, TEXTOID});
+      {Type::kText, Type::kText});
   static pg::Statement replay(
       "SELECT v.id, v.prompt, v.duration_seconds, v.resolution, v.model, v.credits_cost, "
       "v.status, v.created_at, t.id "
       "FROM @extschema@.videos v JOIN @extschema@.credit_transactions t "
       "ON t.video_id = v.id AND t.kind = 'video_generation' "
       "WHERE v.user_id = $1 AND v.idempotency_key = $2",
-      {UUIDOID, TEXTOID});
+      {Type::kUuid, Type::kText});
   static pg::Statement write(
       "WITH video AS ("
       "  INSERT INTO @extschema@.videos (user_id, prompt, model, resolution, duration_seconds,"
@@ -94,7 +95,7 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
       "  FROM video, profile RETURNING id"
       ") SELECT video.id, video.status, video.created_at, profile.credits, entry.id "
       "FROM video, profile, entry",
-      {UUIDOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID, TEXTOID, TEXTOID});
+      {Type::kUuid, Type::kText, Type::kText, Type::kText, Type::kInt8, Type::kInt8, Type::kText, Type::kText});
 
   pg::TextArg prompt = pg::read_text(fcinfo, 0);
   std::optional<std::int32_t> duration = pg::read_int32(fcinfo, 1);
@@ -174,7 +175,7 @@ Refund refund_locked(const pg::Uuid& video_id, const LockedVideo& video,
                      const std::string& reason) {
   static pg::Statement refund_entry(
       "SELECT id FROM @extschema@.credit_transactions WHERE video_id = $1 AND kind = 'refund'",
-      {UUIDOID});
+      {Type::kUuid});
   static pg::Statement write(
       "WITH video AS ("
       "  UPDATE @extschema@.videos SET status = 'failed', error_message = $4,"
@@ -188,7 +189,7 @@ Refund refund_locked(const pg::Uuid& video_id, const LockedVideo& video,
       "         (user_id, video_id, amount, balance_after, kind, description)"
       "  SELECT $1, $2, $3, profile.credits, 'refund', $5 FROM profile"
       "  RETURNING id, balance_after",
-      {UUIDOID, UUIDOID, INT8OID, TEXTOID, TEXTOID});
+      {Type::kUuid, Type::kUuid, Type::kInt8, Type::kText, Type::kText});
 
   std::int64_t cost = video.row.int64_at(0, kCost);
   auto status = core::parse_status(video.row.text_at(0, kStatus));
@@ -232,7 +233,7 @@ Datum complete_video_generation(FunctionCallInfo fcinfo) {
       "  WHERE id = $2"
       ") UPDATE @extschema@.profiles SET credits_reserved = credits_reserved - $4,"
       "         updated_at = now() WHERE id = $1",
-      {UUIDOID, UUIDOID, TEXTOID, INT8OID});
+      {Type::kUuid, Type::kUuid, Type::kText, Type::kInt8});
 
   pg::Uuid video_id = required_video_id(fcinfo);
   pg::TextArg url = pg::read_text(fcinfo, 1);
@@ -266,7 +267,7 @@ Datum claim_video_jobs(FunctionCallInfo fcinfo) {
       "        ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) next"
       "  WHERE v.id = next.id RETURNING v.*"
       ") SELECT * FROM claimed ORDER BY created_at, id",
-      {INT8OID});
+      {Type::kInt8});
 
   std::optional<std::int32_t> limit = pg::read_int32(fcinfo, 0);
   core::validate_claim_limit(limit);
@@ -281,7 +282,7 @@ Datum list_deleted_videos(FunctionCallInfo fcinfo) {
   static pg::Statement deleted(
       "SELECT * FROM @extschema@.videos WHERE user_id = $1 AND deleted_at IS NOT NULL "
       "ORDER BY deleted_at DESC",
-      {UUIDOID});
+      {Type::kUuid});
   pg::spi_begin(fcinfo);
   // Without a signed-in user there is nobody whose videos to list: an empty list.
   std::optional<pg::Uuid> user = pg::current_caller().user_id;
@@ -312,7 +313,7 @@ Datum soft_delete_video(FunctionCallInfo fcinfo) {
       "  UPDATE @extschema@.profiles SET active_videos = active_videos - 1,"
       "         deleted_videos = deleted_videos + 1, updated_at = now() WHERE id = $1"
       ") SELECT deleted_at FROM video",
-      {UUIDOID, UUIDOID});
+      {Type::kUuid, Type::kUuid});
 
   pg::Uuid video_id = required_video_id(fcinfo);
   pg::spi_begin(fcinfo);
@@ -336,7 +337,7 @@ Datum restore_video(FunctionCallInfo fcinfo) {
       "  UPDATE @extschema@.videos SET deleted_at = NULL, updated_at = now() WHERE id = $2"
       ") UPDATE @extschema@.profiles SET active_videos = active_videos + 1,"
       "         deleted_videos = deleted_videos - 1, updated_at = now() WHERE id = $1",
-      {UUIDOID, UUIDOID});
+      {Type::kUuid, Type::kUuid});
 
   pg::Uuid video_id = required_video_id(fcinfo);
   pg::spi_begin(fcinfo);

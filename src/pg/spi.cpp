@@ -1,10 +1,10 @@
 #include "spi.hpp"
 
-#include <cstring>
 #include <stdexcept>
 
-#include "../core/uuid.hpp"
 #include "guard.hpp"
+#include "postgres.hpp"
+#include "values.hpp"
 
 namespace sora::pg {
 
@@ -30,21 +30,11 @@ void bind_schema(Oid schema) {
   ++bound_generation;
 }
 
-bool Uuid::operator==(const Uuid& other) const {
-  return std::memcmp(value.data, other.value.data, UUID_LEN) == 0;
-}
-
-std::string Uuid::text() const {
-  core::UuidBytes bytes;
-  std::memcpy(bytes.data(), value.data, UUID_LEN);
-  return core::format_uuid(bytes);
-}
-
 Param param(const TextArg& text) { return {text.datum, !text.view.has_value()}; }
-Param param(const Uuid& uuid) { return {UUIDPGetDatum(const_cast<pg_uuid_t*>(&uuid.value)), false}; }
+Param param(const Uuid& uuid) { return {uuid_datum(uuid), false}; }
 Param param(std::int64_t number) { return {Int64GetDatum(number), false}; }
-Param param(const Interval& interval) {
-  return {IntervalPGetDatum(const_cast<Interval*>(&interval)), false};
+Param param(const core::IntervalParts& interval) {
+  return {guarded([&] { return interval_datum(interval); }), false};
 }
 
 Param param(std::string_view text) {
@@ -58,6 +48,9 @@ Datum Result::datum_at(std::uint64_t row, int col, bool* is_null) const {
   if (row >= rows_) throw std::logic_error("sora_credits: row out of range");
   return SPI_getbinval(table_->vals[row], table_->tupdesc, col, is_null);
 }
+
+HeapTuple Result::tuple(std::uint64_t row) const { return table_->vals[row]; }
+TupleDesc Result::desc() const { return table_->tupdesc; }
 
 bool Result::is_null(std::uint64_t row, int col) const {
   bool null = false;
@@ -82,9 +75,7 @@ bool Result::bool_at(std::uint64_t row, int col) const {
 
 Uuid Result::uuid_at(std::uint64_t row, int col) const {
   bool null = false;
-  Uuid uuid;
-  std::memcpy(uuid.value.data, DatumGetUUIDP(datum_at(row, col, &null))->data, UUID_LEN);
-  return uuid;
+  return uuid_value(datum_at(row, col, &null));
 }
 
 std::string Result::text_at(std::uint64_t row, int col) const {
@@ -102,7 +93,7 @@ std::string Result::timestamp_at(std::uint64_t row, int col) const {
   return buffer;
 }
 
-TimestampTz Result::timestamptz_at(std::uint64_t row, int col) const {
+Timestamp Result::timestamptz_at(std::uint64_t row, int col) const {
   bool null = false;
   return DatumGetTimestampTz(datum_at(row, col, &null));
 }
@@ -112,9 +103,9 @@ Oid Result::oid_at(std::uint64_t row, int col) const {
   return DatumGetObjectId(datum_at(row, col, &null));
 }
 
-Statement::Statement(const char* sql, std::initializer_list<Oid> param_types) : sql_(sql) {
+Statement::Statement(const char* sql, std::initializer_list<Type> param_types) : sql_(sql) {
   if (param_types.size() > kMaxParams) throw std::logic_error("sora_credits: too many params");
-  for (Oid type : param_types) types_[nparams_++] = type;
+  for (Type type : param_types) types_[nparams_++] = static_cast<Oid>(type);
 }
 
 SPIPlanPtr Statement::plan() {

@@ -13,15 +13,17 @@
 #include <string>
 #include <string_view>
 
+#include "../core/intervals.hpp"
+#include "../core/uuid.hpp"
 #include "../core/validation.hpp"
-#include "postgres.hpp"
+#include "types.hpp"
 
 namespace sora::pg {
 
 struct Uuid {
-  pg_uuid_t value;
-  bool operator==(const Uuid& other) const;
-  std::string text() const;
+  core::UuidBytes bytes;
+  bool operator==(const Uuid& other) const { return bytes == other.bytes; }
+  std::string text() const { return core::format_uuid(bytes); }
 };
 
 // A text argument of the SQL call: the view for the C++ rules, the datum to pass on.
@@ -39,7 +41,7 @@ Param param(const TextArg& text);
 Param param(const Uuid& uuid);
 Param param(std::int64_t number);
 Param param(std::string_view text);  // copies into a new text datum
-Param param(const Interval& interval);  // the interval must outlive the statement's run
+Param param(const core::IntervalParts& interval);  // copies into a new interval datum
 
 class Result {
  public:
@@ -55,10 +57,10 @@ class Result {
   std::string text_at(std::uint64_t row, int col) const;
   // A timestamptz rendered exactly as to_jsonb() renders it.
   std::string timestamp_at(std::uint64_t row, int col) const;
-  TimestampTz timestamptz_at(std::uint64_t row, int col) const;
+  Timestamp timestamptz_at(std::uint64_t row, int col) const;
   Oid oid_at(std::uint64_t row, int col) const;
-  HeapTuple tuple(std::uint64_t row) const { return table_->vals[row]; }
-  TupleDesc desc() const { return table_->tupdesc; }
+  HeapTuple tuple(std::uint64_t row) const;
+  TupleDesc desc() const;
 
  private:
   Datum datum_at(std::uint64_t row, int col, bool* is_null) const;
@@ -71,7 +73,7 @@ enum class Access { kReadWrite, kReadOnly };
 class Statement {
  public:
   static constexpr int kMaxParams = 8;
-  Statement(const char* sql, std::initializer_list<Oid> param_types);
+  Statement(const char* sql, std::initializer_list<Type> param_types);
   Result run(std::initializer_list<Param> params, Access access = Access::kReadWrite);
 
  private:

@@ -3,6 +3,8 @@
 #include <stdexcept>
 
 #include "guard.hpp"
+#include "postgres.hpp"
+#include "values.hpp"
 
 namespace sora::pg {
 
@@ -61,7 +63,7 @@ Uuid uuid_column(const TriggerCall& call, const char* column) {
                       errmsg("sora_credits: column \"%s\" of table %s is NULL", column,
                              call.table)));
     }
-    uuid.value = *DatumGetUUIDP(value);
+    uuid = uuid_value(value);
   });
   return uuid;
 }
@@ -98,7 +100,7 @@ bool uuid_key_exists(Oid table, const Uuid& key) {
     }
     ScanKeyData scan_key;
     ScanKeyInit(&scan_key, column, BTEqualStrategyNumber, F_UUID_EQ,
-                UUIDPGetDatum(const_cast<pg_uuid_t*>(&key.value)));
+                uuid_datum(key));
     SysScanDesc scan = systable_beginscan(rel, index, true, GetActiveSnapshot(), 1, &scan_key);
     bool found = HeapTupleIsValid(systable_getnext(scan));
     systable_endscan(scan);

@@ -2,8 +2,8 @@
 // the checks the write guards make (who is writing, whether a row still exists).
 #pragma once
 
-#include "postgres.hpp"
 #include "spi.hpp"
+#include "types.hpp"
 
 namespace sora::pg {
 
