@@ -37,18 +37,19 @@ Datum get_credit_info(FunctionCallInfo fcinfo) {
   pg::Result row = info.run({pg::param(*user)}, pg::Access::kReadOnly);
   if (row.rows() == 0) throw messages::profile_not_found();
   JsonObject out;
-  out.text("user_id", user->text())
-      .integer("credits", row.int64_at(0, 1))
-      .integer("credits_reserved", row.int64_at(0, 2))
-      .integer("lifetime_granted", row.int64_at(0, 3))
-      .integer("lifetime_spent", row.int64_at(0, 4))
-      .integer("lifetime_refunded", row.int64_at(0, 5))
-      .integer("active_videos", row.int32_at(0, 6))
-      .integer("deleted_videos", row.int32_at(0, 7));
-  if (row.is_null(0, 8)) {
-    out.null("last_transaction_at");
+  out.text("user_id", user->text());
+  // Each figure under its column's name.
+  for (const char* bigint : {"credits", "credits_reserved", "lifetime_granted", "lifetime_spent",
+                             "lifetime_refunded"}) {
+    out.integer(bigint, row.int64_at(0, bigint));
+  }
+  for (const char* integer : {"active_videos", "deleted_videos"}) {
+    out.integer(integer, row.int32_at(0, integer));
+  }
+  if (std::optional<pg::Timestamp> last = row.optional_timestamp_at(0, "last_transaction_at")) {
+    out.text("last_transaction_at", pg::json_timestamp(*last));
   } else {
-    out.text("last_transaction_at", row.timestamp_at(0, 8));
+    out.null("last_transaction_at");
   }
   pg::spi_end();
   return pg::jsonb_result(out.str());
@@ -86,10 +87,10 @@ Datum grant_credits(FunctionCallInfo fcinfo) {
     // A retried webhook: same (kind, reference) for the same user and amount is a replay.
     pg::Result earlier = earlier_grant.run({pg::param(kind_arg), pg::param(reference)});
     if (earlier.rows() > 0) {
-      if (!(earlier.uuid_at(0, 2) == *user) || earlier.int64_at(0, 3) != *amount) {
+      if (!(earlier.uuid_at(0, "user_id") == *user) || earlier.int64_at(0, "amount") != *amount) {
         throw messages::reference_mismatch();
       }
-      out.integer("transaction_id", earlier.int64_at(0, 1))
+      out.integer("transaction_id", earlier.int64_at(0, "id"))
           .integer("credits_granted", *amount)
           .integer("credits_remaining", balance)
           .boolean("idempotent_replay", true);
@@ -105,9 +106,9 @@ Datum grant_credits(FunctionCallInfo fcinfo) {
       {pg::param(*user), pg::param(*amount), pg::param(kind_arg), pg::param(reference),
        description.view ? pg::param(description)
                         : pg::param(messages::grant_description(kind))});
-  out.integer("transaction_id", written.int64_at(0, 1))
+  out.integer("transaction_id", written.int64_at(0, "id"))
       .integer("credits_granted", *amount)
-      .integer("credits_remaining", written.int64_at(0, 2))
+      .integer("credits_remaining", written.int64_at(0, "balance_after"))
       .boolean("idempotent_replay", false);
   pg::spi_end();
   return pg::jsonb_result(out.str());

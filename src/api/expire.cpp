@@ -29,8 +29,9 @@ Expiry expire_stale(const core::IntervalParts& older_than) {
   std::string reason = core::messages::expiry_reason();
   Expiry expiry;
   for (std::uint64_t i = 0; i < jobs.rows(); ++i) {
-    pg::Uuid video_id = jobs.uuid_at(i, 1);
-    std::optional<LockedVideo> video = try_lock_stale_video(video_id, jobs.uuid_at(i, 2), older_than);
+    pg::Uuid video_id = jobs.uuid_at(i, "id");
+    std::optional<LockedVideo> video =
+        try_lock_stale_video(video_id, jobs.uuid_at(i, "user_id"), older_than);
     if (!video) continue;
     expiry.credits_refunded += refund_locked(video_id, *video, reason).credits_refunded;
     ++expiry.expired;

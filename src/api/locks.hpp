@@ -7,7 +7,10 @@
 #include <cstdint>
 #include <optional>
 
+#include <string>
+
 #include "../core/intervals.hpp"
+#include "../core/video_state.hpp"
 #include "../pg/spi.hpp"
 
 namespace sora::api {
@@ -21,10 +24,14 @@ struct LockedProfile {
 // SELECT ... FOR UPDATE of the profile. PT404 without a profile.
 LockedProfile lock_profile(const pg::Uuid& user_id);
 
+// A video read under its lock, with its owner's balance read under the profile lock.
 struct LockedVideo {
   pg::Uuid owner;
-  std::int64_t balance = 0;  // the owner's credits, read under the profile lock
-  pg::Result row;            // status, credits_cost, video_url, deleted_at
+  std::int64_t balance = 0;
+  core::VideoStatus status = core::VideoStatus::kPending;
+  std::int64_t credits_cost = 0;
+  std::optional<std::string> video_url;
+  std::optional<pg::Timestamp> deleted_at;
 };
 
 // Finds the video's owner, locks the owner's profile, then the video. PT404 when the video

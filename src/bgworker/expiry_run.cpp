@@ -28,10 +28,10 @@ void run_main(Oid database) {
   std::string line;
   if (extension.rows() == 0) {
     line = messages::expiry_skipped_no_extension(name);
-  } else if (std::string version = extension.text_at(0, 2); version == "1.0") {
+  } else if (std::string version = extension.text_at(0, "extversion"); version == "1.0") {
     line = messages::expiry_skipped_old_version(name, version);
   } else {
-    pg::bind_schema(extension.oid_at(0, 1));
+    pg::bind_schema(extension.oid_at(0, "extnamespace"));
     api::Expiry expiry = api::expire_stale(pg::job_timeout());
     line = messages::expiry_done(name, expiry.expired, expiry.credits_refunded,
                                  pg::job_timeout_text());

@@ -98,6 +98,37 @@ Error schema_drop_refused() {
                {}, "Ask a superuser; DROP EXTENSION sora_credits is the way to remove it all.");
 }
 
+std::string_view statement_result() { return "a statement's result"; }
+
+std::string table(std::string_view name) { return "table " + std::string(name); }
+
+Error column_missing(std::string_view where, std::string_view column) {
+  return Error(kUndefinedColumn, "sora_credits: " + std::string(where) + " has no column \"" +
+                                     std::string(column) + "\"");
+}
+
+Error column_type_mismatch(std::string_view where, std::string_view column,
+                           std::string_view actual, std::string_view expected) {
+  return Error(kDatatypeMismatch, "sora_credits: column \"" + std::string(column) + "\" of " +
+                                      std::string(where) + " is of type " + std::string(actual) +
+                                      ", not " + std::string(expected));
+}
+
+Error column_null(std::string_view where, std::string_view column) {
+  return Error(kNotNullViolation, "sora_credits: column \"" + std::string(column) + "\" of " +
+                                      std::string(where) + " is NULL");
+}
+
+Error row_missing() {
+  return Error(kNoDataFound, "sora_credits: a statement returned no row where one was required",
+               {}, "A trigger or rule on the extension's tables may have skipped a change.");
+}
+
+Error status_unknown(std::string_view status) {
+  return Error(kCheckViolation,
+               "sora_credits: a video has the unknown status \"" + std::string(status) + "\"");
+}
+
 std::string charge_description(std::string_view model, std::string_view resolution,
                                std::int32_t duration_seconds) {
   return "Video generation: " + std::string(model) + " " + std::string(resolution) + ", " +

@@ -27,6 +27,16 @@ Error ledger_change_refused();
 Error ledger_delete_refused();
 // The event trigger that keeps the extension's schema from being dropped (42501).
 Error schema_drop_refused();
+// A row read by name (src/pg) that is not what the functions rely on: `where` is
+// statement_result() or table(name).
+std::string_view statement_result();
+std::string table(std::string_view name);
+Error column_missing(std::string_view where, std::string_view column);        // 42703
+Error column_type_mismatch(std::string_view where, std::string_view column,  // 42804
+                           std::string_view actual, std::string_view expected);
+Error column_null(std::string_view where, std::string_view column);           // 23502
+Error row_missing();                                                           // P0002
+Error status_unknown(std::string_view status);                                 // 23514
 
 std::string charge_description(std::string_view model, std::string_view resolution,
                                std::int32_t duration_seconds);

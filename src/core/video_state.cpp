@@ -1,9 +1,7 @@
 #include "video_state.hpp"
 
-#include <stdexcept>
-#include <string>
-
 #include "error.hpp"
+#include "messages.hpp"
 #include "no_postgres.hpp"  // last: see the file
 
 namespace sora::core {
@@ -13,7 +11,7 @@ VideoStatus parse_status(std::string_view text) {
                         VideoStatus::kFailed}) {
     if (text == status_name(s)) return s;
   }
-  throw std::logic_error("unknown video status: " + std::string(text));
+  throw messages::status_unknown(text);
 }
 
 std::string_view status_name(VideoStatus status) noexcept {

@@ -39,6 +39,12 @@ Datum jsonb_result(const std::string& json) {
   return guarded([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(json.c_str())); });
 }
 
+std::string json_timestamp(Timestamp value) {
+  char buffer[MAXDATELEN + 1];
+  guarded([&] { JsonEncodeDateTime(buffer, TimestampTzGetDatum(value), TIMESTAMPTZOID, nullptr); });
+  return buffer;
+}
+
 Datum uuid_result(const Uuid& uuid) {
   return guarded([&] {
     auto* copy = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));

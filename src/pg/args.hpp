@@ -26,5 +26,7 @@ void return_rows(FunctionCallInfo fcinfo, const Result& rows);
 
 // The jsonb datum of a JSON text, allocated in the caller's memory context.
 Datum jsonb_result(const std::string& json);
+// A timestamptz rendered exactly as to_jsonb() renders it.
+std::string json_timestamp(Timestamp value);
 
 }  // namespace sora::pg

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "../core/messages.hpp"
 #include "guard.hpp"
 #include "postgres.hpp"
 #include "values.hpp"
@@ -44,63 +45,55 @@ Param param(std::string_view text) {
   return {datum, false};
 }
 
-Datum Result::datum_at(std::uint64_t row, int col, bool* is_null) const {
-  if (row >= rows_) throw std::logic_error("sora_credits: row out of range");
-  return SPI_getbinval(table_->vals[row], table_->tupdesc, col, is_null);
-}
-
 HeapTuple Result::tuple(std::uint64_t row) const { return table_->vals[row]; }
 TupleDesc Result::desc() const { return table_->tupdesc; }
 
-bool Result::is_null(std::uint64_t row, int col) const {
-  bool null = false;
-  datum_at(row, col, &null);
-  return null;
+std::optional<Datum> Result::value(std::uint64_t row, const char* column, Oid type) const {
+  if (row >= rows_) throw core::messages::row_missing();
+  return column_value(tuple(row), desc(), core::messages::statement_result(), column, type);
 }
 
-std::int64_t Result::int64_at(std::uint64_t row, int col) const {
-  bool null = false;
-  return DatumGetInt64(datum_at(row, col, &null));
+Datum Result::required(std::uint64_t row, const char* column, Oid type) const {
+  if (row >= rows_) throw core::messages::row_missing();
+  return required_column_value(tuple(row), desc(), core::messages::statement_result(), column,
+                               type);
 }
 
-std::int32_t Result::int32_at(std::uint64_t row, int col) const {
-  bool null = false;
-  return DatumGetInt32(datum_at(row, col, &null));
+std::int64_t Result::int64_at(std::uint64_t row, const char* column) const {
+  return DatumGetInt64(required(row, column, INT8OID));
 }
 
-bool Result::bool_at(std::uint64_t row, int col) const {
-  bool null = false;
-  return DatumGetBool(datum_at(row, col, &null));
+std::int32_t Result::int32_at(std::uint64_t row, const char* column) const {
+  return DatumGetInt32(required(row, column, INT4OID));
 }
 
-Uuid Result::uuid_at(std::uint64_t row, int col) const {
-  bool null = false;
-  return uuid_value(datum_at(row, col, &null));
+Oid Result::oid_at(std::uint64_t row, const char* column) const {
+  return DatumGetObjectId(required(row, column, OIDOID));
 }
 
-std::string Result::text_at(std::uint64_t row, int col) const {
-  bool null = false;
-  Datum datum = datum_at(row, col, &null);
-  const char* chars = guarded([&] { return TextDatumGetCString(datum); });
-  return chars;
+Uuid Result::uuid_at(std::uint64_t row, const char* column) const {
+  return uuid_value(required(row, column, UUIDOID));
 }
 
-std::string Result::timestamp_at(std::uint64_t row, int col) const {
-  bool null = false;
-  Datum datum = datum_at(row, col, &null);
-  char buffer[MAXDATELEN + 1];
-  guarded([&] { JsonEncodeDateTime(buffer, datum, TIMESTAMPTZOID, nullptr); });
-  return buffer;
+std::string Result::text_at(std::uint64_t row, const char* column) const {
+  return text_value(required(row, column, TEXTOID));
 }
 
-Timestamp Result::timestamptz_at(std::uint64_t row, int col) const {
-  bool null = false;
-  return DatumGetTimestampTz(datum_at(row, col, &null));
+std::optional<std::string> Result::optional_text_at(std::uint64_t row, const char* column) const {
+  std::optional<Datum> datum = value(row, column, TEXTOID);
+  if (!datum) return std::nullopt;
+  return text_value(*datum);
 }
 
-Oid Result::oid_at(std::uint64_t row, int col) const {
-  bool null = false;
-  return DatumGetObjectId(datum_at(row, col, &null));
+Timestamp Result::timestamp_at(std::uint64_t row, const char* column) const {
+  return DatumGetTimestampTz(required(row, column, TIMESTAMPTZOID));
+}
+
+std::optional<Timestamp> Result::optional_timestamp_at(std::uint64_t row,
+                                                       const char* column) const {
+  std::optional<Datum> datum = value(row, column, TIMESTAMPTZOID);
+  if (!datum) return std::nullopt;
+  return DatumGetTimestampTz(*datum);
 }
 
 Statement::Statement(const char* sql, std::initializer_list<Type> param_types) : sql_(sql) {

@@ -48,22 +48,24 @@ class Result {
   Result() = default;
   Result(SPITupleTable* table, std::uint64_t rows) : table_(table), rows_(rows) {}
   std::uint64_t rows() const { return rows_; }
-  // Columns are numbered from 1, as in SPI.
-  bool is_null(std::uint64_t row, int col) const;
-  std::int64_t int64_at(std::uint64_t row, int col) const;
-  std::int32_t int32_at(std::uint64_t row, int col) const;
-  bool bool_at(std::uint64_t row, int col) const;
-  Uuid uuid_at(std::uint64_t row, int col) const;
-  std::string text_at(std::uint64_t row, int col) const;
-  // A timestamptz rendered exactly as to_jsonb() renders it.
-  std::string timestamp_at(std::uint64_t row, int col) const;
-  Timestamp timestamptz_at(std::uint64_t row, int col) const;
-  Oid oid_at(std::uint64_t row, int col) const;
+  // The column named (as the statement names it) of a row, read as the accessor's type. A
+  // row past the end raises P0002, a column the statement does not return 42703, one of
+  // another type 42804, and a NULL 23502: never a crash or a silent 0. The optional_
+  // accessors, for the columns that may be NULL, read NULL as nullopt.
+  std::int64_t int64_at(std::uint64_t row, const char* column) const;
+  std::int32_t int32_at(std::uint64_t row, const char* column) const;
+  Oid oid_at(std::uint64_t row, const char* column) const;
+  Uuid uuid_at(std::uint64_t row, const char* column) const;
+  std::string text_at(std::uint64_t row, const char* column) const;
+  std::optional<std::string> optional_text_at(std::uint64_t row, const char* column) const;
+  Timestamp timestamp_at(std::uint64_t row, const char* column) const;
+  std::optional<Timestamp> optional_timestamp_at(std::uint64_t row, const char* column) const;
   HeapTuple tuple(std::uint64_t row) const;
   TupleDesc desc() const;
 
  private:
-  Datum datum_at(std::uint64_t row, int col, bool* is_null) const;
+  std::optional<Datum> value(std::uint64_t row, const char* column, Oid type) const;
+  Datum required(std::uint64_t row, const char* column, Oid type) const;
   SPITupleTable* table_ = nullptr;
   std::uint64_t rows_ = 0;
 };

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "../core/messages.hpp"
 #include "guard.hpp"
 #include "postgres.hpp"
 #include "values.hpp"
@@ -44,28 +45,8 @@ void trigger_misuse(const char* message) {
 
 Uuid uuid_column(const TriggerCall& call, const char* column) {
   if (call.row == nullptr) throw std::logic_error("sora_credits: a statement trigger has no row");
-  Uuid uuid;
-  guarded([&] {
-    int number = SPI_fnumber(call.desc, column);
-    if (number <= 0) {
-      ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-                      errmsg("sora_credits: table %s has no column \"%s\"", call.table, column)));
-    }
-    if (SPI_gettypeid(call.desc, number) != UUIDOID) {
-      ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-                      errmsg("sora_credits: column \"%s\" of table %s is not a uuid", column,
-                             call.table)));
-    }
-    bool is_null = true;
-    Datum value = SPI_getbinval(call.row, call.desc, number, &is_null);
-    if (is_null) {
-      ereport(ERROR, (errcode(ERRCODE_NOT_NULL_VIOLATION),
-                      errmsg("sora_credits: column \"%s\" of table %s is NULL", column,
-                             call.table)));
-    }
-    uuid = uuid_value(value);
-  });
-  return uuid;
+  return uuid_value(required_column_value(call.row, call.desc, core::messages::table(call.table),
+                                          column, UUIDOID));
 }
 
 Datum proceed(const TriggerCall& call) { return PointerGetDatum(call.row); }

@@ -132,6 +132,25 @@ TEST(Messages, TooManyInFlightSingularAndALoweredLimit) {
   EXPECT_EQ(lowered.detail(), R"({"in_flight":7,"limit":2})");
 }
 
+// A row that is not what the functions rely on (read by name in src/pg): the SQLSTATE
+// PostgreSQL itself uses for each case, naming the column and where it was read.
+TEST(Messages, ChangedTablesNameTheColumnAndWhere) {
+  const Error missing = messages::column_missing(messages::table("users"), "id");
+  EXPECT_STREQ(missing.sqlstate(), "42703");
+  EXPECT_STREQ(missing.message(), "sora_credits: table users has no column \"id\"");
+  const Error type =
+      messages::column_type_mismatch(messages::statement_result(), "credits", "numeric", "bigint");
+  EXPECT_STREQ(type.sqlstate(), "42804");
+  EXPECT_STREQ(type.message(),
+               "sora_credits: column \"credits\" of a statement's result is of type numeric, not bigint");
+  const Error null = messages::column_null(messages::statement_result(), "credits");
+  EXPECT_STREQ(null.sqlstate(), "23502");
+  EXPECT_STREQ(null.message(), "sora_credits: column \"credits\" of a statement's result is NULL");
+  EXPECT_STREQ(messages::row_missing().sqlstate(), "P0002");
+  EXPECT_FALSE(messages::row_missing().hint().empty());
+  EXPECT_STREQ(messages::status_unknown("paused").sqlstate(), "23514");
+}
+
 TEST(Messages, EveryErrorHasAFiveCharacterSqlstateAndAMessage) {
   const Error all[] = {messages::not_authenticated(),     messages::foreign_credit_info(),
                        messages::user_id_required(),      messages::profile_not_found(),
