@@ -24,7 +24,7 @@ void copy_text(char* out, std::size_t size, const char* text) {
 
 }  // namespace
 
-ErrorData* catch_pg_error(void (*call)(void*), void* arg) noexcept {
+ErrorData* catch_pg_error(void (*call)(void*) noexcept, void* arg) noexcept {
   MemoryContext caller_context = CurrentMemoryContext;
   ErrorData* volatile error = nullptr;
   PG_TRY();
