@@ -1,7 +1,6 @@
 // The expiry launcher: its schedule, and one run per listed database and round.
 #include "expiry_launcher.hpp"
 
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -26,8 +25,6 @@ constexpr pg::WorkerSpec kLauncher{"sora_credits expiry launcher", "sora_expiry_
 constexpr pg::WorkerSpec kRun{"sora_credits expiry run", "sora_expiry_run_main"};
 // The launcher is restarted after a crash; a run never is (the next interval starts another).
 constexpr int kLauncherRestartSeconds = 10;
-// Keeps "last run + interval" far from overflow; no one waits 100 years.
-constexpr std::int64_t kLongestIntervalMs = 100LL * 365 * 24 * 60 * 60 * 1000;
 
 struct Schedule {
   std::int64_t interval_ms = 0;  // 0: off
@@ -42,7 +39,8 @@ struct Schedule {
 
 Schedule read_schedule() {
   Schedule schedule;
-  schedule.interval_ms = std::min(pg::expire_interval_ms(), kLongestIntervalMs);
+  // At most 100 years (the setting's check): "last round + interval" cannot overflow.
+  schedule.interval_ms = pg::expire_interval_ms();
   schedule.interval_text = pg::expire_interval_text();
   schedule.databases = core::split_database_list(pg::expiry_databases());
   return schedule;

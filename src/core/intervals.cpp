@@ -10,6 +10,7 @@ namespace sora::core {
 namespace {
 
 constexpr std::int64_t kMillisPerDay = 24LL * 60 * 60 * 1000;
+constexpr std::int64_t kLongestMillis = 100LL * 12 * 30 * kMillisPerDay;  // '100 years'
 
 bool has_negative_part(const IntervalParts& v) { return v.months < 0 || v.days < 0 || v.micros < 0; }
 bool is_zero(const IntervalParts& v) { return v.months == 0 && v.days == 0 && v.micros == 0; }
@@ -17,6 +18,9 @@ bool is_zero(const IntervalParts& v) { return v.months == 0 && v.days == 0 && v.
 }  // namespace
 
 const char* interval_problem(const IntervalParts& value, IntervalRule rule) noexcept {
+  if (!has_negative_part(value) && interval_milliseconds(value) > kLongestMillis) {
+    return "must be at most 100 years";
+  }
   switch (rule) {
     case IntervalRule::kNotNegative:
       return has_negative_part(value) ? "must not be negative" : nullptr;
