@@ -100,8 +100,8 @@ Datum grant_credits(FunctionCallInfo fcinfo) {
   }
   // Refuse an amount that would overflow the balance or the lifetime total (the total is
   // at least the balance, but both are checked so neither rule depends on the other).
-  core::add_credits(balance, *amount);
-  core::add_credits(profile.lifetime_granted, *amount);
+  core::require_room_for(*amount, balance);
+  core::require_room_for(*amount, profile.lifetime_granted);
   pg::Result written = write.run(
       {pg::param(*user), pg::param(*amount), pg::param(kind_arg), pg::param(reference),
        description.view ? pg::param(description)

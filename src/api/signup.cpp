@@ -21,7 +21,7 @@ Datum handle_new_user(FunctionCallInfo fcinfo) {
 
   pg::TriggerCall call = pg::trigger_call(fcinfo);
   if (call.before || !call.per_row || call.op != pg::TriggerOp::kInsert) {
-    pg::trigger_misuse("sora_credits: handle_new_user must be an AFTER INSERT FOR EACH ROW trigger");
+    throw core::messages::signup_trigger_misattached();
   }
   pg::Uuid user = pg::uuid_column(call, "id");
   pg::spi_begin(fcinfo);

@@ -199,7 +199,7 @@ Refund refund_locked(const pg::Uuid& video_id, const LockedVideo& video,
     refund.already_refunded = true;
     return refund;
   }
-  core::add_credits(video.balance, cost);  // refuses a balance that would overflow
+  core::require_room_for(cost, video.balance);
   pg::Result written = write.run({pg::param(video.owner), pg::param(video_id), pg::param(cost),
                                   pg::param(reason),
                                   pg::param(messages::refund_description(reason))});

@@ -25,6 +25,9 @@ inline constexpr const char* kDatatypeMismatch = "42804";
 inline constexpr const char* kNotNullViolation = "23502";
 inline constexpr const char* kCheckViolation = "23514";
 inline constexpr const char* kNoDataFound = "P0002";
+// A trigger function attached the wrong way; a table without the key a trigger needs.
+inline constexpr const char* kTriggerProtocolViolated = "39P01";
+inline constexpr const char* kWrongObjectType = "42809";
 }  // namespace sqlstate
 
 class Error : public std::runtime_error {

@@ -1,8 +1,6 @@
 #include "intervals.hpp"
 
-#include <string>
-
-#include "error.hpp"
+#include "messages.hpp"
 #include "no_postgres.hpp"  // last: see the file
 
 namespace sora::core {
@@ -39,9 +37,7 @@ const char* interval_problem(const IntervalParts& value, IntervalRule rule) noex
 
 void validate_older_than(const IntervalParts& value) {
   if (const char* problem = interval_problem(value, IntervalRule::kPositive)) {
-    throw Error(sqlstate::kInvalidParameter, std::string("p_older_than ") + problem + ".", {},
-                "Pass how long a job may stay pending or processing, such as '1 hour', or "
-                "NULL for sora_credits.job_timeout.");
+    throw messages::older_than_invalid(problem);
   }
 }
 

@@ -73,6 +73,66 @@ Error too_many_in_flight(std::int64_t in_flight, std::int64_t limit) {
                "Wait until one of your videos is finished, then ask again.");
 }
 
+Error argument_required(std::string_view name) {
+  return Error(kInvalidParameter, std::string(name) + " is required.");
+}
+
+Error argument_blank(std::string_view name) {
+  return Error(kInvalidParameter, std::string(name) + " must not be empty.");
+}
+
+Error argument_too_long(std::string_view name, std::size_t max_chars) {
+  return Error(kInvalidParameter, std::string(name) + " must be at most " +
+                                      std::to_string(max_chars) + " characters.");
+}
+
+Error duration_out_of_range(std::int32_t min, std::int32_t max) {
+  return Error(kInvalidParameter, "p_duration_seconds must be between " + std::to_string(min) +
+                                      " and " + std::to_string(max) + " seconds.");
+}
+
+Error amount_not_positive() {
+  return Error(kInvalidParameter, "p_amount must be a positive number of credits.");
+}
+
+Error grant_kind_unknown() {
+  return Error(kInvalidParameter, "p_kind must be one of purchase, grant, adjustment, signup_bonus.");
+}
+
+Error url_not_http() {
+  return Error(kInvalidParameter, "p_video_url must be an http:// or https:// URL.");
+}
+
+Error claim_limit_out_of_range(std::int32_t max) {
+  return Error(kInvalidParameter, "p_limit must be between 1 and " + std::to_string(max) + ".");
+}
+
+Error older_than_invalid(std::string_view problem) {
+  return Error(kInvalidParameter, "p_older_than " + std::string(problem) + ".", {},
+               "Pass how long a job may stay pending or processing, such as '1 hour', or "
+               "NULL for sora_credits.job_timeout.");
+}
+
+Error price_not_computable() {
+  return Error(kOutOfRange, "The price of this video cannot be computed.");
+}
+
+Error balance_would_overflow() {
+  return Error(kOutOfRange, "This amount would exceed the largest balance an account can hold.");
+}
+
+Error completed_not_refundable() {
+  return Error(kConflict, "This video was completed and cannot be refunded.");
+}
+
+Error failed_not_completable() {
+  return Error(kConflict, "This video failed and its credits were refunded; it cannot be completed.");
+}
+
+Error completed_with_other_url() {
+  return Error(kConflict, "This video is already completed with a different URL.");
+}
+
 Error direct_change_refused(std::string_view table) {
   return Error(kForbidden,
                std::string(table) + " can be changed only through the sora_credits functions.",
@@ -96,6 +156,35 @@ Error schema_drop_refused() {
   return Error(kForbidden,
                "sora_credits: only a superuser may drop the schema that holds the credit ledger",
                {}, "Ask a superuser; DROP EXTENSION sora_credits is the way to remove it all.");
+}
+
+Error not_called_as_trigger() {
+  return Error(kTriggerProtocolViolated,
+               "sora_credits: trigger functions can only be called as triggers");
+}
+
+Error not_called_as_event_trigger() {
+  return Error(kTriggerProtocolViolated,
+               "sora_credits: event trigger functions can only be called as event triggers");
+}
+
+Error signup_trigger_misattached() {
+  return Error(kTriggerProtocolViolated,
+               "sora_credits: handle_new_user must be an AFTER INSERT FOR EACH ROW trigger");
+}
+
+Error write_guard_misattached() {
+  return Error(kTriggerProtocolViolated,
+               "sora_credits: a write guard must be a BEFORE trigger, per row or for TRUNCATE");
+}
+
+Error ledger_guard_without_users() {
+  return Error(kTriggerProtocolViolated, "sora_credits: guard_ledger takes the OID of auth.users");
+}
+
+Error primary_key_not_one_uuid(std::string_view table) {
+  return Error(kWrongObjectType,
+               "sora_credits: the primary key of " + std::string(table) + " is not one uuid column");
 }
 
 std::string_view statement_result() { return "a statement's result"; }
@@ -150,6 +239,8 @@ std::string grant_description(GrantKind kind) {
 }
 
 std::string signup_description() { return "Sign-up bonus"; }
+
+std::string default_refund_reason() { return "Video generation failed."; }
 
 std::string expiry_reason() {
   return "Timed out: the video was not generated in time, so its credits were refunded.";

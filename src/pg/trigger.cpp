@@ -10,7 +10,7 @@
 namespace sora::pg {
 
 TriggerCall trigger_call(FunctionCallInfo fcinfo) {
-  if (!CALLED_AS_TRIGGER(fcinfo)) trigger_misuse("sora_credits: trigger functions can only be called as triggers");
+  if (!CALLED_AS_TRIGGER(fcinfo)) throw core::messages::not_called_as_trigger();
   auto* data = reinterpret_cast<TriggerData*>(fcinfo->context);
   TriggerEvent event = data->tg_event;
   TriggerCall call{};
@@ -36,13 +36,6 @@ TriggerCall trigger_call(FunctionCallInfo fcinfo) {
   return call;
 }
 
-void trigger_misuse(const char* message) {
-  guarded([&] {
-    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("%s", message)));
-  });
-  pg_unreachable();
-}
-
 Uuid uuid_column(const TriggerCall& call, const char* column) {
   if (call.row == nullptr) throw std::logic_error("sora_credits: a statement trigger has no row");
   return uuid_value(required_column_value(call.row, call.desc, core::messages::table(call.table),
@@ -66,7 +59,12 @@ int trigger_depth() {
 }
 
 bool uuid_key_exists(Oid table, const Uuid& key) {
-  return guarded([&] {
+  // The outcome, and the table's name when its key is not one uuid column.
+  struct Lookup {
+    bool found;
+    const char* no_uuid_key;
+  };
+  Lookup lookup = guarded([&] {
     Relation rel = table_open(table, AccessShareLock);
     Oid index = RelationGetPrimaryKeyIndex(rel);
     Relation index_rel = OidIsValid(index) ? index_open(index, AccessShareLock) : nullptr;
@@ -74,26 +72,27 @@ bool uuid_key_exists(Oid table, const Uuid& key) {
     if (index_rel != nullptr && index_rel->rd_index->indnkeyatts == 1) {
       column = index_rel->rd_index->indkey.values[0];
     }
-    if (column <= 0 || TupleDescAttr(RelationGetDescr(rel), column - 1)->atttypid != UUIDOID) {
-      ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
-                      errmsg("sora_credits: the primary key of %s is not one uuid column",
-                             RelationGetRelationName(rel))));
+    Lookup result{false, nullptr};
+    if (column > 0 && TupleDescAttr(RelationGetDescr(rel), column - 1)->atttypid == UUIDOID) {
+      ScanKeyData scan_key;
+      ScanKeyInit(&scan_key, column, BTEqualStrategyNumber, F_UUID_EQ, uuid_datum(key));
+      SysScanDesc scan = systable_beginscan(rel, index, true, GetActiveSnapshot(), 1, &scan_key);
+      result.found = HeapTupleIsValid(systable_getnext(scan));
+      systable_endscan(scan);
+    } else {
+      result.no_uuid_key = pstrdup(RelationGetRelationName(rel));
     }
-    ScanKeyData scan_key;
-    ScanKeyInit(&scan_key, column, BTEqualStrategyNumber, F_UUID_EQ,
-                uuid_datum(key));
-    SysScanDesc scan = systable_beginscan(rel, index, true, GetActiveSnapshot(), 1, &scan_key);
-    bool found = HeapTupleIsValid(systable_getnext(scan));
-    systable_endscan(scan);
-    index_close(index_rel, AccessShareLock);
+    if (index_rel != nullptr) index_close(index_rel, AccessShareLock);
     table_close(rel, AccessShareLock);
-    return found;
+    return result;
   });
+  if (lookup.no_uuid_key != nullptr) throw core::messages::primary_key_not_one_uuid(lookup.no_uuid_key);
+  return lookup.found;
 }
 
 bool ddl_would_drop_schema(FunctionCallInfo fcinfo, Oid schema) {
   if (!CALLED_AS_EVENT_TRIGGER(fcinfo)) {
-    trigger_misuse("sora_credits: event trigger functions can only be called as event triggers");
+    throw core::messages::not_called_as_event_trigger();
   }
   Node* command = reinterpret_cast<EventTriggerData*>(fcinfo->context)->parsetree;
   return guarded([&] {

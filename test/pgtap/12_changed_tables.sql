@@ -3,9 +3,9 @@
 -- or an unknown status in, added a trigger that skips a write, or attached the sign-up
 -- trigger to a table whose id is not a uuid. Each gives the right rows or an error with its
 -- SQLSTATE and message: never a crash, an internal error (XX000) or a silent 0, and the
--- next call works. Each change is made in a savepoint and rolled back after its tests.
+-- next call works. So are the extension's trigger functions attached the wrong way. Each change is made in a savepoint and rolled back after its tests.
 BEGIN;
-SELECT plan(27);
+SELECT plan(31);
 
 CREATE FUNCTION pg_temp.video(p_prompt text) RETURNS uuid LANGUAGE sql AS
   $$ SELECT id FROM public.videos WHERE prompt = p_prompt $$;
@@ -160,6 +160,40 @@ SELECT is((SELECT count(*)::int FROM public.profiles WHERE id = '12000000-0000-4
           'no profile was created by the refused sign-ups');
 ROLLBACK TO signup;
 
+------------------------------------------------------------------------------------------
+-- Trigger functions attached the wrong way: 39P01, or 42809 for a ledger guard whose
+-- table has no uuid key
+------------------------------------------------------------------------------------------
+SAVEPOINT misattached;
+CREATE TABLE test.parents (id uuid PRIMARY KEY);
+CREATE TABLE test.children (user_id uuid REFERENCES test.parents ON DELETE CASCADE);
+CREATE TABLE test.int_keyed (id int PRIMARY KEY);
+INSERT INTO test.parents VALUES ('12000000-0000-4000-8000-000000000003');
+INSERT INTO test.children VALUES ('12000000-0000-4000-8000-000000000003');
+CREATE TRIGGER signup_before BEFORE INSERT ON test.parents FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+SELECT throws_ok($$INSERT INTO test.parents VALUES ('12000000-0000-4000-8000-000000000004')$$, '39P01',
+                 'sora_credits: handle_new_user must be an AFTER INSERT FOR EACH ROW trigger',
+                 'the sign-up trigger as a BEFORE trigger: 39P01');
+DROP TRIGGER signup_before ON test.parents;
+CREATE TRIGGER guard_after AFTER UPDATE ON test.parents FOR EACH ROW EXECUTE FUNCTION public.refuse_direct_change();
+SELECT throws_ok('UPDATE test.parents SET id = id', '39P01',
+                 'sora_credits: a write guard must be a BEFORE trigger, per row or for TRUNCATE',
+                 'a write guard as an AFTER trigger: 39P01');
+DROP TRIGGER guard_after ON test.parents;
+CREATE TRIGGER ledger_no_argument BEFORE UPDATE ON test.children FOR EACH ROW EXECUTE FUNCTION public.guard_ledger();
+SELECT throws_ok('UPDATE test.children SET user_id = user_id', '39P01',
+                 'sora_credits: guard_ledger takes the OID of auth.users',
+                 'the ledger guard without its argument: 39P01');
+DROP TRIGGER ledger_no_argument ON test.children;
+-- A cascade (the one deletion the guard lets through) looks its user up in the table given.
+DO $$ BEGIN
+  EXECUTE format('CREATE TRIGGER ledger_int_keyed BEFORE DELETE ON test.children FOR EACH ROW
+                  EXECUTE FUNCTION public.guard_ledger(%L)', 'test.int_keyed'::regclass::oid);
+END $$;
+SELECT throws_ok('DELETE FROM test.parents', '42809',
+                 'sora_credits: the primary key of int_keyed is not one uuid column',
+                 'the ledger guard given a table without a uuid key: 42809');
+ROLLBACK TO misattached;
 ------------------------------------------------------------------------------------------
 -- After all of it, the session and the account work as before
 ------------------------------------------------------------------------------------------

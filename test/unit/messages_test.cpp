@@ -157,7 +157,18 @@ TEST(Messages, EveryErrorHasAFiveCharacterSqlstateAndAMessage) {
                        messages::video_not_found(),       messages::insufficient_credits(1, 2),
                        messages::idempotency_mismatch(),  messages::reference_mismatch(),
                        messages::unknown_price("m", "r"), messages::restore_window_passed("1 day"),
-                       messages::too_many_in_flight(2, 2)};
+                       messages::too_many_in_flight(2, 2),
+                       messages::argument_required("p"),  messages::argument_blank("p"),
+                       messages::argument_too_long("p", 1), messages::duration_out_of_range(1, 2),
+                       messages::amount_not_positive(),   messages::grant_kind_unknown(),
+                       messages::url_not_http(),          messages::claim_limit_out_of_range(1),
+                       messages::older_than_invalid("x"), messages::price_not_computable(),
+                       messages::balance_would_overflow(), messages::completed_not_refundable(),
+                       messages::failed_not_completable(), messages::completed_with_other_url(),
+                       messages::not_called_as_trigger(), messages::not_called_as_event_trigger(),
+                       messages::signup_trigger_misattached(), messages::write_guard_misattached(),
+                       messages::ledger_guard_without_users(),
+                       messages::primary_key_not_one_uuid("t")};
   for (const Error& e : all) {
     EXPECT_EQ(std::strlen(e.sqlstate()), 5u) << e.message();
     EXPECT_GT(std::strlen(e.message()), 0u);
