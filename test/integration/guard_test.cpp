@@ -25,13 +25,8 @@ class GuardedCode : public testing::Test {
       tx.exec("CREATE OR REPLACE FUNCTION probe.throw_in_guarded(text) RETURNS integer AS " +
               tx.quote(module) + ", 'sora_probe_throw_in_guarded' LANGUAGE C STRICT");
     }
-    pid_ = pid(*session_);
-    other_pid_ = pid(*other_);
-  }
-
-  static std::int64_t pid(pqxx::connection& conn) {
-    pqxx::nontransaction tx(conn);
-    return tx.exec1("SELECT pg_backend_pid()")[0].as<std::int64_t>();
+    pid_ = backend_pid(*session_);
+    other_pid_ = backend_pid(*other_);
   }
 
   // The probe's outcome for one way of throwing: "ok" or the error's SQLSTATE and message.
@@ -50,12 +45,12 @@ class GuardedCode : public testing::Test {
     EXPECT_EQ(e.code, code) << e.message;
     EXPECT_NE(e.message.find(message), std::string::npos) << e.message;
     // The same backend, whole, and the other session never noticed.
-    EXPECT_EQ(pid(*session_), pid_) << "the backend did not survive";
+    expect_backend_clean(*other_, *session_, pid_);
     {
       pqxx::nontransaction tx(*session_);
       EXPECT_EQ(tx.exec1("SELECT probe.throw_in_guarded('none')")[0].as<int>(), 7);
     }
-    EXPECT_EQ(pid(*other_), other_pid_) << "another session was restarted";
+    EXPECT_EQ(backend_pid(*other_), other_pid_) << "another session was restarted";
   }
 
   std::unique_ptr<pqxx::connection> session_ = connect(), other_ = connect();
