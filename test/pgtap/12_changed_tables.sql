@@ -5,7 +5,7 @@
 -- SQLSTATE and message: never a crash, an internal error (XX000) or a silent 0, and the
 -- next call works. So are the extension's trigger functions attached the wrong way. Each change is made in a savepoint and rolled back after its tests.
 BEGIN;
-SELECT plan(31);
+SELECT plan(33);
 
 CREATE FUNCTION pg_temp.video(p_prompt text) RETURNS uuid LANGUAGE sql AS
   $$ SELECT id FROM public.videos WHERE prompt = p_prompt $$;
@@ -17,6 +17,15 @@ CREATE FUNCTION pg_temp.account() RETURNS text LANGUAGE sql AS $$
      WHERE user_id = '12000000-0000-4000-8000-000000000001'),
     (SELECT string_agg(v::text, ',' ORDER BY id) FROM public.videos v
      WHERE user_id = '12000000-0000-4000-8000-000000000001'))
+$$;
+-- Whether a text is valid UTF-8 (convert_from checks it).
+CREATE FUNCTION pg_temp.is_utf8(p_text text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM convert_from(convert_to(p_text, 'UTF8'), 'UTF8');
+  RETURN true;
+EXCEPTION WHEN character_not_in_repertoire THEN
+  RETURN false;
+END
 $$;
 -- A trigger function that skips the change of its row.
 CREATE FUNCTION test.skip_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
@@ -115,6 +124,17 @@ SELECT throws_ok(format('SELECT public.complete_video_generation(%L, %L)', pg_te
                  'sora_credits: a video has the unknown status "paused"',
                  'an unknown status: completion raises 23514');
 RESET ROLE;
+-- A message longer than the boundary's buffer is cut between characters, never inside one.
+UPDATE public.videos SET status = repeat('é', 1000) WHERE prompt = 'd';
+SELECT test.act_as('service_role');
+CREATE TABLE pg_temp.long_status AS
+  SELECT test.error_of(format('SELECT public.refund_video_credits(%L)', pg_temp.video('d'))) AS e;
+RESET ROLE;
+SELECT is((SELECT e->>'sqlstate' FROM pg_temp.long_status), '23514',
+          'an unknown status of 2000 bytes: still 23514');
+SELECT ok((SELECT pg_temp.is_utf8(e->>'message') AND e->>'message' LIKE 'sora_credits: a video has the unknown status "ééé%'
+           FROM pg_temp.long_status),
+          'its message, cut to fit, is valid UTF-8');
 ROLLBACK TO unknown_status;
 
 SAVEPOINT skipped_write;
