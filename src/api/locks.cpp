@@ -55,7 +55,8 @@ LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner) {
 std::optional<LockedVideo> try_lock_stale_video(const pg::Uuid& video_id, const pg::Uuid& owner,
                                                 const core::IntervalParts& older_than) {
   static pg::Statement lock_owner(
-      "SELECT credits FROM @extschema@.profiles WHERE id = $1 FOR UPDATE SKIP LOCKED", {Type::kUuid});
+      "SELECT credits FROM @extschema@.profiles WHERE id = $1 FOR UPDATE SKIP LOCKED",
+      {Type::kUuid});
   // The staleness is checked again on the locked row: it may have moved on since it was listed.
   static pg::Statement lock(
       "SELECT " SORA_LOCKED_VIDEO_COLUMNS " FROM @extschema@.videos "

@@ -93,7 +93,8 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
       ") SELECT video.id, video.status, video.created_at, profile.credits,"
       "         entry.id AS transaction_id "
       "FROM video, profile, entry",
-      {Type::kUuid, Type::kText, Type::kText, Type::kText, Type::kInt8, Type::kInt8, Type::kText, Type::kText});
+      {Type::kUuid, Type::kText, Type::kText, Type::kText, Type::kInt8, Type::kInt8, Type::kText,
+       Type::kText});
 
   pg::TextArg prompt = pg::read_text(fcinfo, 0);
   std::optional<std::int32_t> duration = pg::read_int32(fcinfo, 1);

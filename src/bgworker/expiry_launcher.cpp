@@ -47,7 +47,7 @@ Schedule read_schedule() {
 }
 
 void announce(const Schedule& schedule) {
-  pg::log(pg::LogLevel::kLog,
+  pg::log_line(pg::LogLevel::kLog,
           schedule.active()
               ? messages::expiry_schedule(schedule.interval_text,
                                           core::quoted_database_list(schedule.databases))
@@ -60,12 +60,12 @@ void announce(const Schedule& schedule) {
 void run_in(const std::string& name, bool loud) {
   std::optional<Oid> database = pg::database_oid(name.c_str());
   if (!database) {
-    pg::log(loud ? pg::LogLevel::kLog : pg::LogLevel::kDebug1,
+    pg::log_line(loud ? pg::LogLevel::kLog : pg::LogLevel::kDebug1,
             messages::expiry_skipped_no_database(name));
     return;
   }
   if (!pg::run_worker(kRun, *database, loud)) {
-    pg::log(pg::LogLevel::kWarning, messages::expiry_not_started(name));
+    pg::log_line(pg::LogLevel::kWarning, messages::expiry_not_started(name));
   }
 }
 
@@ -106,7 +106,7 @@ void launcher_main() {
     }
     pg::wait_for_signal(wait_ms);
   }
-  pg::log(pg::LogLevel::kLog, messages::expiry_stopping());
+  pg::log_line(pg::LogLevel::kLog, messages::expiry_stopping());
   pg::exit_cleanly();
 }
 

@@ -40,7 +40,7 @@ void run_main(Oid database) {
   pg::spi_end();
   pg::commit_worker_transaction();
   // After the commit: the line reports only what is done.
-  pg::log(level, line);
+  pg::log_line(level, line);
 }
 
 }  // namespace sora::bgworker

@@ -34,7 +34,7 @@ int server_level(LogLevel level) {
 
 }  // namespace
 
-void log(LogLevel level, const std::string& line) {
+void log_line(LogLevel level, const std::string& line) {
   int server = server_level(level);
   const char* text = line.c_str();
   guarded([&] { ereport(server, (errmsg("%s", text))); });

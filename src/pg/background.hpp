@@ -12,7 +12,7 @@ namespace sora::pg {
 
 enum class LogLevel { kDebug1, kLog, kWarning };
 // Writes a line to the server log.
-void log(LogLevel level, const std::string& line);
+void log_line(LogLevel level, const std::string& line);
 
 // A worker whose main function is the exported symbol `function` of this library; `name`
 // is also the process type that pg_stat_activity.backend_type and the server log show.
