@@ -2,8 +2,10 @@
 // shims, each running its C++ implementation inside the error boundary (src/pg/guard.hpp).
 #include "api/api.hpp"
 #include "pg/guard.hpp"
+#include "pg/postgres.hpp"
 #include "pg/settings.hpp"
-#include "bgworker/expiry_worker.hpp"
+#include "bgworker/expiry_launcher.hpp"
+#include "bgworker/expiry_run.hpp"
 
 extern "C" {
 
@@ -46,7 +48,8 @@ void sora_expiry_launcher_main(Datum) {
 
 PGDLLEXPORT void sora_expiry_run_main(Datum database_oid);
 void sora_expiry_run_main(Datum database_oid) {
-  sora::pg::at_boundary([database_oid] { sora::bgworker::run_main(database_oid); });
+  sora::pg::at_boundary(
+      [database_oid] { sora::bgworker::run_main(DatumGetObjectId(database_oid)); });
 }
 
 }  // extern "C"

@@ -2,7 +2,7 @@
 // pg::boundary (see src/entry.cpp), which turns C++ errors into SQL errors.
 #pragma once
 
-#include "../pg/postgres.hpp"
+#include "../pg/types.hpp"
 
 namespace sora::api {
 

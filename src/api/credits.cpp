@@ -8,11 +8,13 @@
 #include "api.hpp"
 #include "grant.hpp"
 #include "locks.hpp"
+#include "../core/no_postgres.hpp"  // last: see the file
 
 namespace sora::api {
 
 namespace messages = core::messages;
 using core::JsonObject;
+using pg::Type;
 
 Datum get_credit_info(FunctionCallInfo fcinfo) {
   // Every figure is a column the writers keep current, so the cost of this read does not
@@ -21,7 +23,7 @@ Datum get_credit_info(FunctionCallInfo fcinfo) {
       "SELECT credits, credits_reserved, lifetime_granted, lifetime_spent, lifetime_refunded,"
       "       active_videos, deleted_videos, last_transaction_at "
       "FROM @extschema@.profiles WHERE id = $1",
-      {UUIDOID});
+      {Type::kUuid});
 
   std::optional<pg::Uuid> asked = pg::read_uuid(fcinfo, 0);
   pg::spi_begin(fcinfo);
@@ -36,18 +38,19 @@ Datum get_credit_info(FunctionCallInfo fcinfo) {
   pg::Result row = info.run({pg::param(*user)}, pg::Access::kReadOnly);
   if (row.rows() == 0) throw messages::profile_not_found();
   JsonObject out;
-  out.text("user_id", user->text())
-      .integer("credits", row.int64_at(0, 1))
-      .integer("credits_reserved", row.int64_at(0, 2))
-      .integer("lifetime_granted", row.int64_at(0, 3))
-      .integer("lifetime_spent", row.int64_at(0, 4))
-      .integer("lifetime_refunded", row.int64_at(0, 5))
-      .integer("active_videos", row.int32_at(0, 6))
-      .integer("deleted_videos", row.int32_at(0, 7));
-  if (row.is_null(0, 8)) {
-    out.null("last_transaction_at");
+  out.text("user_id", user->text());
+  // Each figure under its column's name.
+  for (const char* bigint : {"credits", "credits_reserved", "lifetime_granted", "lifetime_spent",
+                             "lifetime_refunded"}) {
+    out.integer(bigint, row.int64_at(0, bigint));
+  }
+  for (const char* integer : {"active_videos", "deleted_videos"}) {
+    out.integer(integer, row.int32_at(0, integer));
+  }
+  if (std::optional<pg::Timestamp> last = row.optional_timestamp_at(0, "last_transaction_at")) {
+    out.text("last_transaction_at", pg::json_timestamp(*last));
   } else {
-    out.text("last_transaction_at", row.timestamp_at(0, 8));
+    out.null("last_transaction_at");
   }
   pg::spi_end();
   return pg::jsonb_result(out.str());
@@ -63,19 +66,19 @@ Grant add_grant(const pg::Uuid& user, const LockedProfile& profile, std::int64_t
       ") INSERT INTO @extschema@.credit_transactions"
       "         (user_id, amount, balance_after, kind, reference, description)"
       "  SELECT $1, $2, profile.credits, $3, $4, $5 FROM profile RETURNING id, balance_after",
-      {UUIDOID, INT8OID, TEXTOID, TEXTOID, TEXTOID});
+      {Type::kUuid, Type::kInt8, Type::kText, Type::kText, Type::kText});
   // Both are checked, so neither rule depends on the other (the total is at least the balance).
-  core::add_credits(profile.credits, amount);
-  core::add_credits(profile.lifetime_granted, amount);
+  core::require_room_for(amount, profile.credits);
+  core::require_room_for(amount, profile.lifetime_granted);
   pg::Result written =
       write.run({pg::param(user), pg::param(amount), kind, reference, description});
-  return {written.int64_at(0, 1), written.int64_at(0, 2)};
+  return {written.int64_at(0, "id"), written.int64_at(0, "balance_after")};
 }
 
 bool has_signup_bonus(const pg::Uuid& user) {
   static pg::Statement bonus(
       "SELECT 1 FROM @extschema@.credit_transactions WHERE user_id = $1 AND kind = 'signup_bonus'",
-      {UUIDOID});
+      {Type::kUuid});
   return bonus.run({pg::param(user)}).rows() > 0;
 }
 
@@ -83,7 +86,7 @@ Datum grant_credits(FunctionCallInfo fcinfo) {
   static pg::Statement earlier_grant(
       "SELECT id, user_id, amount FROM @extschema@.credit_transactions "
       "WHERE kind = $1 AND reference = $2",
-      {TEXTOID, TEXTOID});
+      {Type::kText, Type::kText});
 
   std::optional<pg::Uuid> user = pg::read_uuid(fcinfo, 0);
   std::optional<std::int64_t> amount = pg::read_int64(fcinfo, 1);
@@ -101,10 +104,10 @@ Datum grant_credits(FunctionCallInfo fcinfo) {
     // A retried webhook: same (kind, reference) for the same user and amount is a replay.
     pg::Result earlier = earlier_grant.run({pg::param(kind_arg), pg::param(reference)});
     if (earlier.rows() > 0) {
-      if (!(earlier.uuid_at(0, 2) == *user) || earlier.int64_at(0, 3) != *amount) {
+      if (!(earlier.uuid_at(0, "user_id") == *user) || earlier.int64_at(0, "amount") != *amount) {
         throw messages::reference_mismatch();
       }
-      out.integer("transaction_id", earlier.int64_at(0, 1))
+      out.integer("transaction_id", earlier.int64_at(0, "id"))
           .integer("credits_granted", *amount)
           .integer("credits_remaining", profile.credits)
           .boolean("idempotent_replay", true);

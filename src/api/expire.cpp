@@ -11,23 +11,27 @@
 #include "api.hpp"
 #include "locks.hpp"
 #include "refund.hpp"
+#include "../core/no_postgres.hpp"  // last: see the file
 
 namespace sora::api {
 
-Expiry expire_stale(const Interval& older_than) {
+using pg::Type;
+
+Expiry expire_stale(const core::IntervalParts& older_than) {
   // Listed without locks (videos_user_inflight_idx holds only jobs in flight); each is then
   // locked, profile first, without waiting, and checked again (locks.hpp).
   static pg::Statement stale(
       "SELECT id, user_id FROM @extschema@.videos "
       "WHERE status IN ('pending', 'processing') AND updated_at < now() - $1 "
       "ORDER BY updated_at, id",
-      {INTERVALOID});
+      {Type::kInterval});
   pg::Result jobs = stale.run({pg::param(older_than)});
   std::string reason = core::messages::expiry_reason();
   Expiry expiry;
   for (std::uint64_t i = 0; i < jobs.rows(); ++i) {
-    pg::Uuid video_id = jobs.uuid_at(i, 1);
-    std::optional<LockedVideo> video = try_lock_stale_video(video_id, jobs.uuid_at(i, 2), older_than);
+    pg::Uuid video_id = jobs.uuid_at(i, "id");
+    std::optional<LockedVideo> video =
+        try_lock_stale_video(video_id, jobs.uuid_at(i, "user_id"), older_than);
     if (!video) continue;
     expiry.credits_refunded += refund_locked(video_id, *video, reason).credits_refunded;
     ++expiry.expired;
@@ -36,9 +40,9 @@ Expiry expire_stale(const Interval& older_than) {
 }
 
 Datum expire_stale_videos(FunctionCallInfo fcinfo) {
-  std::optional<Interval> older_than = pg::read_interval(fcinfo, 0);
-  if (older_than) core::validate_older_than(pg::parts(*older_than));
-  Interval limit = older_than ? *older_than : pg::job_timeout();
+  std::optional<core::IntervalParts> older_than = pg::read_interval(fcinfo, 0);
+  if (older_than) core::validate_older_than(*older_than);
+  core::IntervalParts limit = older_than ? *older_than : pg::job_timeout();
   pg::spi_begin(fcinfo);
   Expiry expiry = expire_stale(limit);
   pg::spi_end();

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "../pg/postgres.hpp"
+#include "../core/intervals.hpp"
 
 namespace sora::api {
 
@@ -16,6 +16,6 @@ struct Expiry {
 // Refunds, in the current transaction, every pending or processing video whose updated_at is
 // older than now() - older_than and that no other transaction holds (SKIP LOCKED). SPI must be
 // connected and bound to the extension's schema.
-Expiry expire_stale(const Interval& older_than);
+Expiry expire_stale(const core::IntervalParts& older_than);
 
 }  // namespace sora::api

@@ -12,6 +12,7 @@
 #include "../core/messages.hpp"
 #include "../pg/trigger.hpp"
 #include "api.hpp"
+#include "../core/no_postgres.hpp"  // last: see the file
 
 namespace sora::api {
 
@@ -32,7 +33,7 @@ bool insert_allowed(const pg::TriggerCall& call) {
 pg::TriggerCall guard_call(FunctionCallInfo fcinfo) {
   pg::TriggerCall call = pg::trigger_call(fcinfo);
   if (!call.before || call.per_row == (call.op == pg::TriggerOp::kTruncate)) {
-    pg::trigger_misuse("sora_credits: a write guard must be a BEFORE trigger, per row or for TRUNCATE");
+    throw messages::write_guard_misattached();
   }
   return call;
 }
@@ -52,7 +53,7 @@ Datum refuse_direct_change(FunctionCallInfo fcinfo) {
 // fixed when the trigger was created, so a table or view later given that name is never read.
 Datum guard_ledger(FunctionCallInfo fcinfo) {
   pg::TriggerCall call = guard_call(fcinfo);
-  if (call.nargs != 1) pg::trigger_misuse("sora_credits: guard_ledger takes the OID of auth.users");
+  if (call.nargs != 1) throw messages::ledger_guard_without_users();
   switch (call.op) {
     case pg::TriggerOp::kInsert:
       if (!insert_allowed(call)) {

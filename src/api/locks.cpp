@@ -1,59 +1,73 @@
 #include "locks.hpp"
 
 #include "../core/messages.hpp"
+#include "../core/no_postgres.hpp"  // last: see the file
 
-// The columns of LockedVideo::row, as both video lock statements select them.
+// The columns of LockedVideo, as both video lock statements select them.
 #define SORA_LOCKED_VIDEO_COLUMNS "status, credits_cost, video_url, deleted_at"
 
 namespace sora::api {
 
+using pg::Type;
+
+namespace {
+
+// A LockedVideo from the row of a video lock statement.
+LockedVideo locked(const pg::Uuid& owner, std::int64_t balance, const pg::Result& row) {
+  LockedVideo video;
+  video.owner = owner;
+  video.balance = balance;
+  video.status = core::parse_status(row.text_at(0, "status"));
+  video.credits_cost = row.int64_at(0, "credits_cost");
+  video.video_url = row.optional_text_at(0, "video_url");
+  video.deleted_at = row.optional_timestamp_at(0, "deleted_at");
+  return video;
+}
+
+}  // namespace
+
 LockedProfile lock_profile(const pg::Uuid& user_id) {
   static pg::Statement lock(
       "SELECT credits, lifetime_granted FROM @extschema@.profiles WHERE id = $1 FOR UPDATE",
-      {UUIDOID});
+      {Type::kUuid});
   pg::Result row = lock.run({pg::param(user_id)});
   if (row.rows() == 0) throw core::messages::profile_not_found();
-  return {row.int64_at(0, 1), row.int64_at(0, 2)};
+  return {row.int64_at(0, "credits"), row.int64_at(0, "lifetime_granted")};
 }
 
 LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner) {
   static pg::Statement owner_of(
-      "SELECT user_id FROM @extschema@.videos WHERE id = $1", {UUIDOID});
+      "SELECT user_id FROM @extschema@.videos WHERE id = $1", {Type::kUuid});
   static pg::Statement lock(
       "SELECT " SORA_LOCKED_VIDEO_COLUMNS " FROM @extschema@.videos WHERE id = $1 FOR UPDATE",
-      {UUIDOID});
+      {Type::kUuid});
   pg::Result found = owner_of.run({pg::param(video_id)});
   if (found.rows() == 0) throw core::messages::video_not_found();
-  LockedVideo video;
-  video.owner = found.uuid_at(0, 1);
-  if (only_owner != nullptr && !(video.owner == *only_owner)) {
-    throw core::messages::video_not_found();
-  }
-  video.balance = lock_profile(video.owner).credits;
-  video.row = lock.run({pg::param(video_id)});
+  pg::Uuid owner = found.uuid_at(0, "user_id");
+  if (only_owner != nullptr && !(owner == *only_owner)) throw core::messages::video_not_found();
+  std::int64_t balance = lock_profile(owner).credits;
+  pg::Result row = lock.run({pg::param(video_id)});
   // Gone meanwhile: only when its owner was deleted, which cascades to the video.
-  if (video.row.rows() == 0) throw core::messages::video_not_found();
-  return video;
+  if (row.rows() == 0) throw core::messages::video_not_found();
+  return locked(owner, balance, row);
 }
 
 std::optional<LockedVideo> try_lock_stale_video(const pg::Uuid& video_id, const pg::Uuid& owner,
-                                                const Interval& older_than) {
+                                                const core::IntervalParts& older_than) {
   static pg::Statement lock_owner(
-      "SELECT credits FROM @extschema@.profiles WHERE id = $1 FOR UPDATE SKIP LOCKED", {UUIDOID});
+      "SELECT credits FROM @extschema@.profiles WHERE id = $1 FOR UPDATE SKIP LOCKED",
+      {Type::kUuid});
   // The staleness is checked again on the locked row: it may have moved on since it was listed.
   static pg::Statement lock(
       "SELECT " SORA_LOCKED_VIDEO_COLUMNS " FROM @extschema@.videos "
       "WHERE id = $1 AND status IN ('pending', 'processing') AND updated_at < now() - $2 "
       "FOR UPDATE SKIP LOCKED",
-      {UUIDOID, INTERVALOID});
+      {Type::kUuid, Type::kInterval});
   pg::Result profile = lock_owner.run({pg::param(owner)});
   if (profile.rows() == 0) return std::nullopt;
-  LockedVideo video;
-  video.owner = owner;
-  video.balance = profile.int64_at(0, 1);
-  video.row = lock.run({pg::param(video_id), pg::param(older_than)});
-  if (video.row.rows() == 0) return std::nullopt;
-  return video;
+  pg::Result row = lock.run({pg::param(video_id), pg::param(older_than)});
+  if (row.rows() == 0) return std::nullopt;
+  return locked(owner, profile.int64_at(0, "credits"), row);
 }
 
 }  // namespace sora::api

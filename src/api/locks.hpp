@@ -7,6 +7,10 @@
 #include <cstdint>
 #include <optional>
 
+#include <string>
+
+#include "../core/intervals.hpp"
+#include "../core/video_state.hpp"
 #include "../pg/spi.hpp"
 
 namespace sora::api {
@@ -20,10 +24,14 @@ struct LockedProfile {
 // SELECT ... FOR UPDATE of the profile. PT404 without a profile.
 LockedProfile lock_profile(const pg::Uuid& user_id);
 
+// A video read under its lock, with its owner's balance read under the profile lock.
 struct LockedVideo {
   pg::Uuid owner;
-  std::int64_t balance = 0;  // the owner's credits, read under the profile lock
-  pg::Result row;            // status, credits_cost, video_url, deleted_at
+  std::int64_t balance = 0;
+  core::VideoStatus status = core::VideoStatus::kPending;
+  std::int64_t credits_cost = 0;
+  std::optional<std::string> video_url;
+  std::optional<pg::Timestamp> deleted_at;
 };
 
 // Finds the video's owner, locks the owner's profile, then the video. PT404 when the video
@@ -37,6 +45,6 @@ LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner);
 // (another scheduler has it, or its owner is busy: it is tried again next time) or when the
 // video is no longer stale.
 std::optional<LockedVideo> try_lock_stale_video(const pg::Uuid& video_id, const pg::Uuid& owner,
-                                                const Interval& older_than);
+                                                const core::IntervalParts& older_than);
 
 }  // namespace sora::api

@@ -8,6 +8,7 @@
 #include "api.hpp"
 #include "grant.hpp"
 #include "locks.hpp"
+#include "../core/no_postgres.hpp"  // last: see the file
 
 namespace sora::api {
 
@@ -44,25 +45,24 @@ Datum handle_new_user(FunctionCallInfo fcinfo) {
   // triggers (a restore in replica mode) and who has no profile yet.
   static pg::Statement create(
       "INSERT INTO @extschema@.profiles (id, user_id) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING",
-      {UUIDOID});
+      {pg::Type::kUuid});
 
   pg::TriggerCall call = pg::trigger_call(fcinfo);
   bool insert = call.op == pg::TriggerOp::kInsert;
   if (call.before || !call.per_row || !(insert || call.op == pg::TriggerOp::kUpdate)) {
-    pg::trigger_misuse(
-        "sora_credits: handle_new_user must be an AFTER INSERT or UPDATE FOR EACH ROW trigger");
+    throw core::messages::signup_trigger_misattached();
   }
   pg::Uuid user = pg::uuid_column(call, "id");
   core::BonusMoment moment = pg::signup_bonus_at();
   bool bonus = insert ? core::bonus_due_on_insert(moment, account(call, call.row))
                       : core::bonus_due_on_update(moment, account(call, call.old_row),
                                                   account(call, call.row));
-  if (!insert && !bonus) return PointerGetDatum(nullptr);  // a sign-in, an e-mail change...
+  if (!insert && !bonus) return Datum(0);  // a sign-in, an e-mail change...
   pg::spi_begin(fcinfo);
   create.run({pg::param(user)});
   if (bonus) grant_signup_bonus(user);
   pg::spi_end();
-  return PointerGetDatum(nullptr);
+  return Datum(0);
 }
 
 }  // namespace sora::api

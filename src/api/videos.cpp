@@ -8,11 +8,11 @@
 #include "../core/video_state.hpp"
 #include "../pg/args.hpp"
 #include "../pg/caller.hpp"
-#include "../pg/guard.hpp"
 #include "../pg/settings.hpp"
 #include "api.hpp"
 #include "locks.hpp"
 #include "refund.hpp"
+#include "../core/no_postgres.hpp"  // last: see the file
 
 namespace sora::api {
 
@@ -20,9 +20,7 @@ namespace {
 
 namespace messages = core::messages;
 using core::JsonObject;
-
-// Columns of LockedVideo::row.
-constexpr int kStatus = 1, kCost = 2, kUrl = 3, kDeletedAt = 4;
+using pg::Type;
 
 pg::Uuid signed_in_user() {
   pg::Caller caller = pg::current_caller();
@@ -44,12 +42,12 @@ pg::Uuid required_video_id(FunctionCallInfo fcinfo) {
 // still at 1.0) the statement is the same, only slower.
 void require_below_inflight_cap(const pg::Uuid& user) {
   static pg::Statement in_flight(
-      "SELECT count(*) FROM @extschema@.videos "
+      "SELECT count(*) AS in_flight FROM @extschema@.videos "
       "WHERE user_id = $1 AND status IN ('pending', 'processing')",
-      {UUIDOID});
+      {Type::kUuid});
   std::int64_t limit = pg::max_inflight_per_user();
   if (limit == 0) return;
-  std::int64_t count = in_flight.run({pg::param(user)}).int64_at(0, 1);
+  std::int64_t count = in_flight.run({pg::param(user)}).int64_at(0, "in_flight");
   if (count >= limit) throw messages::too_many_in_flight(count, limit);
 }
 
@@ -67,16 +65,16 @@ struct Charge {
 // balance check, then video + balance + ledger entry in one statement.
 Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
   static pg::Statement price(
-      "SELECT credits_per_second::bigint FROM @extschema@.video_pricing "
+      "SELECT credits_per_second::bigint AS credits_per_second FROM @extschema@.video_pricing "
       "WHERE model = $1 AND resolution = $2",
-      {TEXTOID, TEXTOID});
+      {Type::kText, Type::kText});
   static pg::Statement replay(
       "SELECT v.id, v.prompt, v.duration_seconds, v.resolution, v.model, v.credits_cost, "
-      "v.status, v.created_at, t.id "
+      "v.status, v.created_at, t.id AS transaction_id "
       "FROM @extschema@.videos v JOIN @extschema@.credit_transactions t "
       "ON t.video_id = v.id AND t.kind = 'video_generation' "
       "WHERE v.user_id = $1 AND v.idempotency_key = $2",
-      {UUIDOID, TEXTOID});
+      {Type::kUuid, Type::kText});
   static pg::Statement write(
       "WITH video AS ("
       "  INSERT INTO @extschema@.videos (user_id, prompt, model, resolution, duration_seconds,"
@@ -92,9 +90,11 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
       "         (user_id, video_id, amount, balance_after, kind, description)"
       "  SELECT $1, video.id, -$6, profile.credits, 'video_generation', $8"
       "  FROM video, profile RETURNING id"
-      ") SELECT video.id, video.status, video.created_at, profile.credits, entry.id "
+      ") SELECT video.id, video.status, video.created_at, profile.credits,"
+      "         entry.id AS transaction_id "
       "FROM video, profile, entry",
-      {UUIDOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID, TEXTOID, TEXTOID});
+      {Type::kUuid, Type::kText, Type::kText, Type::kText, Type::kInt8, Type::kInt8, Type::kText,
+       Type::kText});
 
   pg::TextArg prompt = pg::read_text(fcinfo, 0);
   std::optional<std::int32_t> duration = pg::read_int32(fcinfo, 1);
@@ -111,14 +111,16 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
   if (key.view) {
     pg::Result earlier = replay.run({pg::param(user), pg::param(key)});
     if (earlier.rows() > 0) {
-      bool same = earlier.text_at(0, 2) == *prompt.view && earlier.int32_at(0, 3) == *duration &&
-                  earlier.text_at(0, 4) == *resolution.view && earlier.text_at(0, 5) == *model.view;
+      bool same = earlier.text_at(0, "prompt") == *prompt.view &&
+                  earlier.int32_at(0, "duration_seconds") == *duration &&
+                  earlier.text_at(0, "resolution") == *resolution.view &&
+                  earlier.text_at(0, "model") == *model.view;
       if (!same) throw messages::idempotency_mismatch();
-      result.video_id = earlier.uuid_at(0, 1);
-      result.credits_charged = earlier.int64_at(0, 6);
-      result.status = earlier.text_at(0, 7);
-      result.created_at = earlier.timestamp_at(0, 8);
-      result.transaction_id = earlier.int64_at(0, 9);
+      result.video_id = earlier.uuid_at(0, "id");
+      result.credits_charged = earlier.int64_at(0, "credits_cost");
+      result.status = earlier.text_at(0, "status");
+      result.created_at = pg::json_timestamp(earlier.timestamp_at(0, "created_at"));
+      result.transaction_id = earlier.int64_at(0, "transaction_id");
       result.credits_remaining = balance;
       result.idempotent_replay = true;
       return result;
@@ -129,18 +131,18 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
   // the user is at the in-flight cap (the retried video is already one of those in flight).
   pg::Result priced = price.run({pg::param(model), pg::param(resolution)});
   if (priced.rows() == 0) throw messages::unknown_price(*model.view, *resolution.view);
-  std::int64_t cost = core::video_cost(priced.int64_at(0, 1), *duration);
+  std::int64_t cost = core::video_cost(priced.int64_at(0, "credits_per_second"), *duration);
   require_below_inflight_cap(user);
   core::require_balance(balance, cost);
   pg::Result written = write.run(
       {pg::param(user), pg::param(prompt), pg::param(model), pg::param(resolution),
        pg::param(std::int64_t{*duration}), pg::param(cost), pg::param(key),
        pg::param(messages::charge_description(*model.view, *resolution.view, *duration))});
-  result.video_id = written.uuid_at(0, 1);
-  result.status = written.text_at(0, 2);
-  result.created_at = written.timestamp_at(0, 3);
-  result.credits_remaining = written.int64_at(0, 4);
-  result.transaction_id = written.int64_at(0, 5);
+  result.video_id = written.uuid_at(0, "id");
+  result.status = written.text_at(0, "status");
+  result.created_at = pg::json_timestamp(written.timestamp_at(0, "created_at"));
+  result.credits_remaining = written.int64_at(0, "credits");
+  result.transaction_id = written.int64_at(0, "transaction_id");
   result.credits_charged = cost;
   return result;
 }
@@ -174,7 +176,7 @@ Refund refund_locked(const pg::Uuid& video_id, const LockedVideo& video,
                      const std::string& reason) {
   static pg::Statement refund_entry(
       "SELECT id FROM @extschema@.credit_transactions WHERE video_id = $1 AND kind = 'refund'",
-      {UUIDOID});
+      {Type::kUuid});
   static pg::Statement write(
       "WITH video AS ("
       "  UPDATE @extschema@.videos SET status = 'failed', error_message = $4,"
@@ -188,24 +190,23 @@ Refund refund_locked(const pg::Uuid& video_id, const LockedVideo& video,
       "         (user_id, video_id, amount, balance_after, kind, description)"
       "  SELECT $1, $2, $3, profile.credits, 'refund', $5 FROM profile"
       "  RETURNING id, balance_after",
-      {UUIDOID, UUIDOID, INT8OID, TEXTOID, TEXTOID});
+      {Type::kUuid, Type::kUuid, Type::kInt8, Type::kText, Type::kText});
 
-  std::int64_t cost = video.row.int64_at(0, kCost);
-  auto status = core::parse_status(video.row.text_at(0, kStatus));
+  std::int64_t cost = video.credits_cost;
   Refund refund;
-  if (core::refund_transition(status) == core::Transition::kAlreadyDone) {
+  if (core::refund_transition(video.status) == core::Transition::kAlreadyDone) {
     refund.credits_remaining = video.balance;
-    refund.transaction_id = refund_entry.run({pg::param(video_id)}).int64_at(0, 1);
+    refund.transaction_id = refund_entry.run({pg::param(video_id)}).int64_at(0, "id");
     refund.already_refunded = true;
     return refund;
   }
-  core::add_credits(video.balance, cost);  // refuses a balance that would overflow
+  core::require_room_for(cost, video.balance);
   pg::Result written = write.run({pg::param(video.owner), pg::param(video_id), pg::param(cost),
                                   pg::param(reason),
                                   pg::param(messages::refund_description(reason))});
   refund.credits_refunded = cost;
-  refund.credits_remaining = written.int64_at(0, 2);
-  refund.transaction_id = written.int64_at(0, 1);
+  refund.credits_remaining = written.int64_at(0, "balance_after");
+  refund.transaction_id = written.int64_at(0, "id");
   return refund;
 }
 
@@ -232,19 +233,19 @@ Datum complete_video_generation(FunctionCallInfo fcinfo) {
       "  WHERE id = $2"
       ") UPDATE @extschema@.profiles SET credits_reserved = credits_reserved - $4,"
       "         updated_at = now() WHERE id = $1",
-      {UUIDOID, UUIDOID, TEXTOID, INT8OID});
+      {Type::kUuid, Type::kUuid, Type::kText, Type::kInt8});
 
   pg::Uuid video_id = required_video_id(fcinfo);
   pg::TextArg url = pg::read_text(fcinfo, 1);
   core::validate_video_url(url.view);
   pg::spi_begin(fcinfo);
   LockedVideo video = lock_video(video_id, nullptr);
-  auto status = core::parse_status(video.row.text_at(0, kStatus));
-  bool same_url = !video.row.is_null(0, kUrl) && video.row.text_at(0, kUrl) == *url.view;
-  bool already = core::complete_transition(status, same_url) == core::Transition::kAlreadyDone;
+  bool same_url = video.video_url == *url.view;
+  bool already =
+      core::complete_transition(video.status, same_url) == core::Transition::kAlreadyDone;
   if (!already) {
     write.run({pg::param(video.owner), pg::param(video_id), pg::param(url),
-               pg::param(video.row.int64_at(0, kCost))});
+               pg::param(video.credits_cost)});
   }
   pg::spi_end();
   return pg::jsonb_result(JsonObject()
@@ -266,7 +267,7 @@ Datum claim_video_jobs(FunctionCallInfo fcinfo) {
       "        ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) next"
       "  WHERE v.id = next.id RETURNING v.*"
       ") SELECT * FROM claimed ORDER BY created_at, id",
-      {INT8OID});
+      {Type::kInt8});
 
   std::optional<std::int32_t> limit = pg::read_int32(fcinfo, 0);
   core::validate_claim_limit(limit);
@@ -281,7 +282,7 @@ Datum list_deleted_videos(FunctionCallInfo fcinfo) {
   static pg::Statement deleted(
       "SELECT * FROM @extschema@.videos WHERE user_id = $1 AND deleted_at IS NOT NULL "
       "ORDER BY deleted_at DESC",
-      {UUIDOID});
+      {Type::kUuid});
   pg::spi_begin(fcinfo);
   // Without a signed-in user there is nobody whose videos to list: an empty list.
   std::optional<pg::Uuid> user = pg::current_caller().user_id;
@@ -312,20 +313,20 @@ Datum soft_delete_video(FunctionCallInfo fcinfo) {
       "  UPDATE @extschema@.profiles SET active_videos = active_videos - 1,"
       "         deleted_videos = deleted_videos + 1, updated_at = now() WHERE id = $1"
       ") SELECT deleted_at FROM video",
-      {UUIDOID, UUIDOID});
+      {Type::kUuid, Type::kUuid});
 
   pg::Uuid video_id = required_video_id(fcinfo);
   pg::spi_begin(fcinfo);
   LockedVideo video = lock_for_caller(video_id);
-  bool already = !video.row.is_null(0, kDeletedAt);
-  std::string deleted_at = already ? video.row.timestamp_at(0, kDeletedAt)
-                                   : write.run({pg::param(video.owner), pg::param(video_id)})
-                                         .timestamp_at(0, 1);
+  bool already = video.deleted_at.has_value();
+  pg::Timestamp deleted_at = already ? *video.deleted_at
+                                     : write.run({pg::param(video.owner), pg::param(video_id)})
+                                           .timestamp_at(0, "deleted_at");
   pg::spi_end();
   return pg::jsonb_result(JsonObject()
                               .boolean("success", true)
                               .text("video_id", video_id.text())
-                              .text("deleted_at", deleted_at)
+                              .text("deleted_at", pg::json_timestamp(deleted_at))
                               .boolean("already_deleted", already)
                               .str());
 }
@@ -336,14 +337,14 @@ Datum restore_video(FunctionCallInfo fcinfo) {
       "  UPDATE @extschema@.videos SET deleted_at = NULL, updated_at = now() WHERE id = $2"
       ") UPDATE @extschema@.profiles SET active_videos = active_videos + 1,"
       "         deleted_videos = deleted_videos - 1, updated_at = now() WHERE id = $1",
-      {UUIDOID, UUIDOID});
+      {Type::kUuid, Type::kUuid});
 
   pg::Uuid video_id = required_video_id(fcinfo);
   pg::spi_begin(fcinfo);
   LockedVideo video = lock_for_caller(video_id);
-  bool already_active = video.row.is_null(0, kDeletedAt);
+  bool already_active = !video.deleted_at;
   if (!already_active) {
-    if (pg::restore_window_passed(video.row.timestamptz_at(0, kDeletedAt))) {
+    if (pg::restore_window_passed(*video.deleted_at)) {
       throw messages::restore_window_passed(pg::restore_window_text());
     }
     write.run({pg::param(video.owner), pg::param(video_id)});

@@ -18,6 +18,16 @@ inline constexpr const char* kConflict = "PT409";
 inline constexpr const char* kGone = "PT410";
 inline constexpr const char* kIdempotencyMismatch = "PT422";
 inline constexpr const char* kTooManyInFlight = "PT429";
+// A table changed under the functions, or a row breaks what they rely on (PostgreSQL's own
+// codes for these; PostgREST answers 400, and 500 for P0002).
+inline constexpr const char* kUndefinedColumn = "42703";
+inline constexpr const char* kDatatypeMismatch = "42804";
+inline constexpr const char* kNotNullViolation = "23502";
+inline constexpr const char* kCheckViolation = "23514";
+inline constexpr const char* kNoDataFound = "P0002";
+// A trigger function attached the wrong way; a table without the key a trigger needs.
+inline constexpr const char* kTriggerProtocolViolated = "39P01";
+inline constexpr const char* kWrongObjectType = "42809";
 }  // namespace sqlstate
 
 class Error : public std::runtime_error {

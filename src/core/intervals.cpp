@@ -1,8 +1,6 @@
 #include "intervals.hpp"
 
-#include <string>
-
-#include "error.hpp"
+#include "messages.hpp"
 #include "no_postgres.hpp"  // last: see the file
 
 namespace sora::core {
@@ -10,6 +8,7 @@ namespace sora::core {
 namespace {
 
 constexpr std::int64_t kMillisPerDay = 24LL * 60 * 60 * 1000;
+constexpr std::int64_t kLongestMillis = 100LL * 12 * 30 * kMillisPerDay;  // '100 years'
 
 bool has_negative_part(const IntervalParts& v) { return v.months < 0 || v.days < 0 || v.micros < 0; }
 bool is_zero(const IntervalParts& v) { return v.months == 0 && v.days == 0 && v.micros == 0; }
@@ -17,6 +16,9 @@ bool is_zero(const IntervalParts& v) { return v.months == 0 && v.days == 0 && v.
 }  // namespace
 
 const char* interval_problem(const IntervalParts& value, IntervalRule rule) noexcept {
+  if (!has_negative_part(value) && interval_milliseconds(value) > kLongestMillis) {
+    return "must be at most 100 years";
+  }
   switch (rule) {
     case IntervalRule::kNotNegative:
       return has_negative_part(value) ? "must not be negative" : nullptr;
@@ -35,9 +37,7 @@ const char* interval_problem(const IntervalParts& value, IntervalRule rule) noex
 
 void validate_older_than(const IntervalParts& value) {
   if (const char* problem = interval_problem(value, IntervalRule::kPositive)) {
-    throw Error(sqlstate::kInvalidParameter, std::string("p_older_than ") + problem + ".", {},
-                "Pass how long a job may stay pending or processing, such as '1 hour', or "
-                "NULL for sora_credits.job_timeout.");
+    throw messages::older_than_invalid(problem);
   }
 }
 

@@ -22,7 +22,9 @@ enum class IntervalRule {
 // nullptr when the interval obeys the rule, else what is wrong with it, worded to follow
 // the setting's or parameter's name ("must not be negative"). A part with a minus sign
 // breaks every rule, even when the whole is positive ('1 day -1 hour'): such values are
-// almost always typing mistakes.
+// almost always typing mistakes. Every rule also refuses more than 100 years (counted as
+// interval_milliseconds counts, so at most 36000 days): now() minus the interval must stay
+// a timestamp, or every statement using it would fail with 22008.
 const char* interval_problem(const IntervalParts& value, IntervalRule rule) noexcept;
 
 // p_older_than of expire_stale_videos: 22023 unless it is positive (kPositive).

@@ -78,6 +78,66 @@ Error too_many_in_flight(std::int64_t in_flight, std::int64_t limit) {
                "Wait until one of your videos is finished, then ask again.");
 }
 
+Error argument_required(std::string_view name) {
+  return Error(kInvalidParameter, std::string(name) + " is required.");
+}
+
+Error argument_blank(std::string_view name) {
+  return Error(kInvalidParameter, std::string(name) + " must not be empty.");
+}
+
+Error argument_too_long(std::string_view name, std::size_t max_chars) {
+  return Error(kInvalidParameter, std::string(name) + " must be at most " +
+                                      std::to_string(max_chars) + " characters.");
+}
+
+Error duration_out_of_range(std::int32_t min, std::int32_t max) {
+  return Error(kInvalidParameter, "p_duration_seconds must be between " + std::to_string(min) +
+                                      " and " + std::to_string(max) + " seconds.");
+}
+
+Error amount_not_positive() {
+  return Error(kInvalidParameter, "p_amount must be a positive number of credits.");
+}
+
+Error grant_kind_unknown() {
+  return Error(kInvalidParameter, "p_kind must be one of purchase, grant, adjustment, signup_bonus.");
+}
+
+Error url_not_http() {
+  return Error(kInvalidParameter, "p_video_url must be an http:// or https:// URL.");
+}
+
+Error claim_limit_out_of_range(std::int32_t max) {
+  return Error(kInvalidParameter, "p_limit must be between 1 and " + std::to_string(max) + ".");
+}
+
+Error older_than_invalid(std::string_view problem) {
+  return Error(kInvalidParameter, "p_older_than " + std::string(problem) + ".", {},
+               "Pass how long a job may stay pending or processing, such as '1 hour', or "
+               "NULL for sora_credits.job_timeout.");
+}
+
+Error price_not_computable() {
+  return Error(kOutOfRange, "The price of this video cannot be computed.");
+}
+
+Error balance_would_overflow() {
+  return Error(kOutOfRange, "This amount would exceed the largest balance an account can hold.");
+}
+
+Error completed_not_refundable() {
+  return Error(kConflict, "This video was completed and cannot be refunded.");
+}
+
+Error failed_not_completable() {
+  return Error(kConflict, "This video failed and its credits were refunded; it cannot be completed.");
+}
+
+Error completed_with_other_url() {
+  return Error(kConflict, "This video is already completed with a different URL.");
+}
+
 Error direct_change_refused(std::string_view table) {
   return Error(kForbidden,
                std::string(table) + " can be changed only through the sora_credits functions.",
@@ -103,6 +163,66 @@ Error schema_drop_refused() {
                {}, "Ask a superuser; DROP EXTENSION sora_credits is the way to remove it all.");
 }
 
+Error not_called_as_trigger() {
+  return Error(kTriggerProtocolViolated,
+               "sora_credits: trigger functions can only be called as triggers");
+}
+
+Error not_called_as_event_trigger() {
+  return Error(kTriggerProtocolViolated,
+               "sora_credits: event trigger functions can only be called as event triggers");
+}
+
+Error signup_trigger_misattached() {
+  return Error(kTriggerProtocolViolated,
+               "sora_credits: handle_new_user must be an AFTER INSERT or UPDATE FOR EACH ROW trigger");
+}
+
+Error write_guard_misattached() {
+  return Error(kTriggerProtocolViolated,
+               "sora_credits: a write guard must be a BEFORE trigger, per row or for TRUNCATE");
+}
+
+Error ledger_guard_without_users() {
+  return Error(kTriggerProtocolViolated, "sora_credits: guard_ledger takes the OID of auth.users");
+}
+
+Error primary_key_not_one_uuid(std::string_view table) {
+  return Error(kWrongObjectType,
+               "sora_credits: the primary key of " + std::string(table) + " is not one uuid column");
+}
+
+std::string_view statement_result() { return "a statement's result"; }
+
+std::string table(std::string_view name) { return "table " + std::string(name); }
+
+Error column_missing(std::string_view where, std::string_view column) {
+  return Error(kUndefinedColumn, "sora_credits: " + std::string(where) + " has no column \"" +
+                                     std::string(column) + "\"");
+}
+
+Error column_type_mismatch(std::string_view where, std::string_view column,
+                           std::string_view actual, std::string_view expected) {
+  return Error(kDatatypeMismatch, "sora_credits: column \"" + std::string(column) + "\" of " +
+                                      std::string(where) + " is of type " + std::string(actual) +
+                                      ", not " + std::string(expected));
+}
+
+Error column_null(std::string_view where, std::string_view column) {
+  return Error(kNotNullViolation, "sora_credits: column \"" + std::string(column) + "\" of " +
+                                      std::string(where) + " is NULL");
+}
+
+Error row_missing() {
+  return Error(kNoDataFound, "sora_credits: a statement returned no row where one was required",
+               {}, "A trigger or rule on the extension's tables may have skipped a change.");
+}
+
+Error status_unknown(std::string_view status) {
+  return Error(kCheckViolation,
+               "sora_credits: a video has the unknown status \"" + std::string(status) + "\"");
+}
+
 std::string charge_description(std::string_view model, std::string_view resolution,
                                std::int32_t duration_seconds) {
   return "Video generation: " + std::string(model) + " " + std::string(resolution) + ", " +
@@ -124,6 +244,8 @@ std::string grant_description(GrantKind kind) {
 }
 
 std::string signup_description() { return "Sign-up bonus"; }
+
+std::string default_refund_reason() { return "Video generation failed."; }
 
 std::string expiry_reason() {
   return "Timed out: the video was not generated in time, so its credits were refunded.";

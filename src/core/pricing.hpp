@@ -1,4 +1,4 @@
-// Money rules: the price of a video, the balance check, safe additions to a balance.
+// Money rules: the price of a video, the balance check, the room left in a balance.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +11,8 @@ std::int64_t video_cost(std::int64_t credits_per_second, std::int32_t duration_s
 // Throws PT402 with the contract's message, DETAIL and HINT when credits < cost.
 void require_balance(std::int64_t credits, std::int64_t cost);
 
-// balance + amount, refused (22003) instead of overflowing a bigint.
-std::int64_t add_credits(std::int64_t balance, std::int64_t amount);
+// Refuses (22003) an amount that would not fit into the balance: balance + amount must be a
+// bigint. The sum itself is the database's to compute, in the statement that writes it.
+void require_room_for(std::int64_t amount, std::int64_t balance);
 
 }  // namespace sora::core

@@ -13,6 +13,14 @@ std::size_t utf8_length(std::string_view text) noexcept {
   return count;
 }
 
+std::size_t utf8_prefix_bytes(std::string_view text, std::size_t max_bytes) noexcept {
+  if (text.size() <= max_bytes) return text.size();
+  std::size_t end = max_bytes;
+  // text[end] is the first byte left out: if it continues a character, so must the cut.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return end;
+}
+
 namespace {
 
 // Decodes the code point starting at text[i] and advances i past it.

@@ -1,6 +1,6 @@
 #include "validation.hpp"
 
-#include "error.hpp"
+#include "messages.hpp"
 #include "text.hpp"
 #include "no_postgres.hpp"  // last: see the file
 
@@ -8,17 +8,11 @@ namespace sora::core {
 
 namespace {
 
-[[noreturn]] void invalid(std::string message) {
-  throw Error(sqlstate::kInvalidParameter, std::move(message));
-}
-
 // A required text argument: present, not blank, at most max_chars characters.
 void require_text(const char* name, OptionalText value, std::size_t max_chars) {
-  if (!value) invalid(std::string(name) + " is required.");
-  if (is_blank(*value)) invalid(std::string(name) + " must not be empty.");
-  if (utf8_length(*value) > max_chars) {
-    invalid(std::string(name) + " must be at most " + std::to_string(max_chars) + " characters.");
-  }
+  if (!value) throw messages::argument_required(name);
+  if (is_blank(*value)) throw messages::argument_blank(name);
+  if (utf8_length(*value) > max_chars) throw messages::argument_too_long(name, max_chars);
 }
 
 // An optional text argument: NULL is fine, but a given value obeys the same rules.
@@ -30,11 +24,10 @@ void optional_text(const char* name, OptionalText value, std::size_t max_chars) 
 
 void validate(const VideoRequest& request) {
   require_text("p_prompt", request.prompt, limits::kPromptMaxChars);
-  if (!request.duration_seconds) invalid("p_duration_seconds is required.");
+  if (!request.duration_seconds) throw messages::argument_required("p_duration_seconds");
   if (*request.duration_seconds < limits::kDurationMin ||
       *request.duration_seconds > limits::kDurationMax) {
-    invalid("p_duration_seconds must be between " + std::to_string(limits::kDurationMin) +
-            " and " + std::to_string(limits::kDurationMax) + " seconds.");
+    throw messages::duration_out_of_range(limits::kDurationMin, limits::kDurationMax);
   }
   require_text("p_resolution", request.resolution, limits::kNameMaxChars);
   require_text("p_model", request.model, limits::kNameMaxChars);
@@ -52,40 +45,40 @@ std::string_view kind_name(GrantKind kind) noexcept {
 }
 
 GrantKind validate(const GrantRequest& request) {
-  if (!request.has_user_id) invalid("p_user_id is required.");
-  if (!request.amount) invalid("p_amount is required.");
-  if (*request.amount <= 0) invalid("p_amount must be a positive number of credits.");
-  if (!request.kind) invalid("p_kind is required.");
+  if (!request.has_user_id) throw messages::argument_required("p_user_id");
+  if (!request.amount) throw messages::argument_required("p_amount");
+  if (*request.amount <= 0) throw messages::amount_not_positive();
+  if (!request.kind) throw messages::argument_required("p_kind");
   std::optional<GrantKind> kind;
   for (GrantKind k : {GrantKind::kPurchase, GrantKind::kGrant, GrantKind::kAdjustment,
                       GrantKind::kSignupBonus}) {
     if (*request.kind == kind_name(k)) kind = k;
   }
-  if (!kind) invalid("p_kind must be one of purchase, grant, adjustment, signup_bonus.");
+  if (!kind) throw messages::grant_kind_unknown();
   optional_text("p_reference", request.reference, limits::kKeyMaxChars);
   optional_text("p_description", request.description, limits::kDescriptionMaxChars);
   return *kind;
 }
 
 void require_video_id(bool present) {
-  if (!present) invalid("p_video_id is required.");
+  if (!present) throw messages::argument_required("p_video_id");
 }
 
 void validate_video_url(OptionalText url) {
   require_text("p_video_url", url, limits::kUrlMaxChars);
   if (url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0) {
-    invalid("p_video_url must be an http:// or https:// URL.");
+    throw messages::url_not_http();
   }
 }
 
 void validate_claim_limit(std::optional<std::int32_t> limit) {
   if (!limit || *limit < 1 || *limit > limits::kClaimMax) {
-    invalid("p_limit must be between 1 and " + std::to_string(limits::kClaimMax) + ".");
+    throw messages::claim_limit_out_of_range(limits::kClaimMax);
   }
 }
 
 std::string refund_reason(OptionalText reason) {
-  if (!reason || is_blank(*reason)) return "Video generation failed.";
+  if (!reason || is_blank(*reason)) return messages::default_refund_reason();
   std::size_t chars = 0;
   std::size_t end = 0;
   // Cut at a character boundary after kDescriptionMaxChars characters.

@@ -1,9 +1,6 @@
 #include "video_state.hpp"
 
-#include <stdexcept>
-#include <string>
-
-#include "error.hpp"
+#include "messages.hpp"
 #include "no_postgres.hpp"  // last: see the file
 
 namespace sora::core {
@@ -13,7 +10,7 @@ VideoStatus parse_status(std::string_view text) {
                         VideoStatus::kFailed}) {
     if (text == status_name(s)) return s;
   }
-  throw std::logic_error("unknown video status: " + std::string(text));
+  throw messages::status_unknown(text);
 }
 
 std::string_view status_name(VideoStatus status) noexcept {
@@ -30,7 +27,7 @@ Transition refund_transition(VideoStatus status) {
   switch (status) {
     case VideoStatus::kFailed: return Transition::kAlreadyDone;
     case VideoStatus::kCompleted:
-      throw Error(sqlstate::kConflict, "This video was completed and cannot be refunded.");
+      throw messages::completed_not_refundable();
     default: return Transition::kApply;
   }
 }
@@ -38,11 +35,10 @@ Transition refund_transition(VideoStatus status) {
 Transition complete_transition(VideoStatus status, bool same_url) {
   switch (status) {
     case VideoStatus::kFailed:
-      throw Error(sqlstate::kConflict,
-                  "This video failed and its credits were refunded; it cannot be completed.");
+      throw messages::failed_not_completable();
     case VideoStatus::kCompleted:
       if (same_url) return Transition::kAlreadyDone;
-      throw Error(sqlstate::kConflict, "This video is already completed with a different URL.");
+      throw messages::completed_with_other_url();
     default: return Transition::kApply;
   }
 }

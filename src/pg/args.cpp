@@ -3,6 +3,8 @@
 #include <cstring>
 
 #include "guard.hpp"
+#include "postgres.hpp"
+#include "values.hpp"
 
 namespace sora::pg {
 
@@ -25,24 +27,28 @@ std::optional<std::int64_t> read_int64(FunctionCallInfo fcinfo, int n) {
 
 std::optional<Uuid> read_uuid(FunctionCallInfo fcinfo, int n) {
   if (PG_ARGISNULL(n)) return std::nullopt;
-  Uuid uuid;
-  std::memcpy(uuid.value.data, PG_GETARG_UUID_P(n)->data, UUID_LEN);
-  return uuid;
+  return uuid_value(PG_GETARG_DATUM(n));
 }
 
-std::optional<Interval> read_interval(FunctionCallInfo fcinfo, int n) {
+std::optional<core::IntervalParts> read_interval(FunctionCallInfo fcinfo, int n) {
   if (PG_ARGISNULL(n)) return std::nullopt;
-  return *PG_GETARG_INTERVAL_P(n);
+  return parts(*PG_GETARG_INTERVAL_P(n));
 }
 
 Datum jsonb_result(const std::string& json) {
   return guarded([&] { return DirectFunctionCall1(jsonb_in, CStringGetDatum(json.c_str())); });
 }
 
+std::string json_timestamp(Timestamp value) {
+  char buffer[MAXDATELEN + 1];
+  guarded([&] { JsonEncodeDateTime(buffer, TimestampTzGetDatum(value), TIMESTAMPTZOID, nullptr); });
+  return buffer;
+}
+
 Datum uuid_result(const Uuid& uuid) {
   return guarded([&] {
     auto* copy = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
-    *copy = uuid.value;
+    std::memcpy(copy->data, uuid.bytes.data(), UUID_LEN);
     return UUIDPGetDatum(copy);
   });
 }

@@ -5,8 +5,9 @@
 #include <optional>
 #include <string>
 
-#include "postgres.hpp"
+#include "../core/intervals.hpp"
 #include "spi.hpp"
+#include "types.hpp"
 
 namespace sora::pg {
 
@@ -14,7 +15,7 @@ TextArg read_text(FunctionCallInfo fcinfo, int n);
 std::optional<std::int32_t> read_int32(FunctionCallInfo fcinfo, int n);
 std::optional<std::int64_t> read_int64(FunctionCallInfo fcinfo, int n);
 std::optional<Uuid> read_uuid(FunctionCallInfo fcinfo, int n);
-std::optional<Interval> read_interval(FunctionCallInfo fcinfo, int n);
+std::optional<core::IntervalParts> read_interval(FunctionCallInfo fcinfo, int n);
 
 // A uuid datum, allocated in the caller's memory context.
 Datum uuid_result(const Uuid& uuid);
@@ -25,5 +26,7 @@ void return_rows(FunctionCallInfo fcinfo, const Result& rows);
 
 // The jsonb datum of a JSON text, allocated in the caller's memory context.
 Datum jsonb_result(const std::string& json);
+// A timestamptz rendered exactly as to_jsonb() renders it.
+std::string json_timestamp(Timestamp value);
 
 }  // namespace sora::pg

@@ -3,6 +3,8 @@
 #include <cstring>
 
 #include "guard.hpp"
+#include "postgres.hpp"
+#include "values.hpp"
 
 namespace sora::pg {
 
@@ -39,7 +41,7 @@ Caller current_caller() {
     if (sub != nullptr) {
       // uuid's own input function: a sub that is not a uuid raises 22P02, as auth.uid() does.
       Datum id = DirectFunctionCall1(uuid_in, CStringGetDatum(sub));
-      std::memcpy(caller.user_id.emplace().value.data, DatumGetUUIDP(id)->data, UUID_LEN);
+      caller.user_id = uuid_value(id);
     }
     const char* role = claim("request.jwt.claim.role", "role");
     if (role != nullptr && std::strcmp(role, "service_role") == 0) {

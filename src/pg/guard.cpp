@@ -1,9 +1,11 @@
 #include "guard.hpp"
 
-#include <cstdio>
+#include <cstring>
 #include <new>
+#include <string_view>
 
 #include "../core/error.hpp"
+#include "../core/text.hpp"
 
 namespace sora::pg {
 
@@ -18,13 +20,18 @@ struct PendingError {
   char hint[512] = "";
 };
 
-void copy_text(char* out, std::size_t size, const char* text) {
-  std::snprintf(out, size, "%s", text);
+// Copies as much of text as fits, never cutting a character in two: a message ending in half
+// a UTF-8 sequence would be refused when the client's encoding is converted, and its own
+// error would replace this one.
+void copy_text(char* out, std::size_t size, std::string_view text) {
+  std::size_t length = core::utf8_prefix_bytes(text, size - 1);
+  std::memcpy(out, text.data(), length);
+  out[length] = '\0';
 }
 
 }  // namespace
 
-ErrorData* catch_pg_error(void (*call)(void*), void* arg) noexcept {
+ErrorData* catch_pg_error(void (*call)(void*) noexcept, void* arg) noexcept {
   MemoryContext caller_context = CurrentMemoryContext;
   ErrorData* volatile error = nullptr;
   PG_TRY();
@@ -52,14 +59,16 @@ void at_boundary(void (*call)(void*), void* arg) noexcept {
   } catch (const core::Error& e) {
     copy_text(pending.sqlstate, sizeof pending.sqlstate, e.sqlstate());
     copy_text(pending.message, sizeof pending.message, e.message());
-    copy_text(pending.detail, sizeof pending.detail, e.detail().c_str());
-    copy_text(pending.hint, sizeof pending.hint, e.hint().c_str());
+    copy_text(pending.detail, sizeof pending.detail, e.detail());
+    copy_text(pending.hint, sizeof pending.hint, e.hint());
   } catch (const std::bad_alloc&) {
     copy_text(pending.sqlstate, sizeof pending.sqlstate, "53200");
     copy_text(pending.message, sizeof pending.message, "sora_credits: out of memory");
   } catch (const std::exception& e) {
-    std::snprintf(pending.message, sizeof pending.message, "sora_credits internal error: %s",
-                  e.what());
+    constexpr std::string_view kInternal = "sora_credits internal error: ";
+    copy_text(pending.message, sizeof pending.message, kInternal);
+    copy_text(pending.message + kInternal.size(), sizeof pending.message - kInternal.size(),
+              e.what());
   } catch (...) {
     copy_text(pending.message, sizeof pending.message, "sora_credits internal error");
   }

@@ -3,8 +3,9 @@
 // PostgreSQL reports errors with siglongjmp, which skips C++ destructors; a C++ exception
 // must never unwind through a server frame. Two tools keep the two worlds apart:
 //  - guarded(fn) runs server code that may ereport; an ERROR becomes a PgError exception
-//    carrying the copied ErrorData (SQLSTATE, message, DETAIL, HINT, context intact).
-//    fn itself must hold no object with a destructor across its server calls.
+//    carrying the copied ErrorData (SQLSTATE, message, DETAIL, HINT, context intact), and a
+//    C++ exception fn throws comes out as itself. fn itself must hold no object with a
+//    destructor across its server calls.
 //  - boundary(fcinfo, impl) is the one try/catch of each SQL-callable function (and
 //    at_boundary(fn) that of each background worker's main function). After the catch has
 //    ended it re-raises a PgError unchanged, or raises a core::Error with its own SQLSTATE,
@@ -29,28 +30,37 @@ class PgError : public std::exception {
 };
 
 // Runs call(arg) under PG_TRY; returns the copied error, or nullptr when none was raised.
-ErrorData* catch_pg_error(void (*call)(void*), void* arg) noexcept;
+// call must not throw: no C++ exception may unwind through PG_TRY's frame.
+ErrorData* catch_pg_error(void (*call)(void*) noexcept, void* arg) noexcept;
 
+// A C++ exception that fn throws (a bug, or out of memory) is caught inside the PG_TRY'd
+// call, carried out of it, and thrown again here: an ordinary error at the boundary, never
+// std::terminate (which would take the whole server down with the backend).
 template <typename Fn>
 auto guarded(Fn&& fn) -> decltype(fn()) {
   using Result = decltype(fn());
   static_assert(std::is_void_v<Result> || std::is_trivially_copyable_v<Result>,
                 "guarded() returns plain values only");
-  if constexpr (std::is_void_v<Result>) {
-    auto call = [](void* f) { (*static_cast<Fn*>(f))(); };
-    if (ErrorData* error = catch_pg_error(call, &fn)) throw PgError(error);
-  } else {
-    struct Frame {
-      Fn* fn;
-      Result result;
-    } frame{&fn, Result{}};
-    auto call = [](void* f) {
-      auto* fr = static_cast<Frame*>(f);
-      fr->result = (*fr->fn)();
-    };
-    if (ErrorData* error = catch_pg_error(call, &frame)) throw PgError(error);
-    return frame.result;
-  }
+  struct Frame {
+    Fn* fn;
+    std::conditional_t<std::is_void_v<Result>, bool, Result> result;
+    std::exception_ptr thrown;
+  } frame{&fn, {}, nullptr};
+  auto call = [](void* f) noexcept {
+    auto* fr = static_cast<Frame*>(f);
+    try {
+      if constexpr (std::is_void_v<Result>) {
+        (*fr->fn)();
+      } else {
+        fr->result = (*fr->fn)();
+      }
+    } catch (...) {
+      fr->thrown = std::current_exception();
+    }
+  };
+  if (ErrorData* error = catch_pg_error(call, &frame)) throw PgError(error);
+  if (frame.thrown) std::rethrow_exception(frame.thrown);
+  if constexpr (!std::is_void_v<Result>) return frame.result;
 }
 
 // Runs call(arg); any C++ exception it throws is raised as a PostgreSQL error.

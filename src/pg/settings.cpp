@@ -3,6 +3,8 @@
 #include <cstdlib>
 
 #include "guard.hpp"
+#include "postgres.hpp"
+#include "values.hpp"
 
 namespace sora::pg {
 
@@ -148,16 +150,12 @@ core::BonusMoment signup_bonus_at() { return static_cast<core::BonusMoment>(sign
 const char* restore_window_text() { return restore_window_value; }
 std::int32_t max_inflight_per_user() { return max_inflight_value; }
 const char* job_timeout_text() { return job_timeout_value; }
-const Interval& job_timeout() { return *job_timeout_parsed; }
+core::IntervalParts job_timeout() { return parts(*job_timeout_parsed); }
 const char* expire_interval_text() { return expire_interval_value; }
 std::int64_t expire_interval_ms() { return core::interval_milliseconds(parts(*expire_interval_parsed)); }
 const char* expiry_databases() { return databases_value; }
 
-core::IntervalParts parts(const Interval& value) {
-  return core::IntervalParts{value.month, value.day, value.time};
-}
-
-bool restore_window_passed(TimestampTz deleted_at) {
+bool restore_window_passed(Timestamp deleted_at) {
   return guarded([&] {
     Datum cutoff = DirectFunctionCall2(timestamptz_mi_interval,
                                        TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),

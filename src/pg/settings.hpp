@@ -5,7 +5,7 @@
 
 #include "../core/intervals.hpp"
 #include "../core/signup.hpp"
-#include "postgres.hpp"
+#include "types.hpp"
 
 namespace sora::pg {
 
@@ -19,7 +19,7 @@ core::BonusMoment signup_bonus_at();
 // sora_credits.restore_window: how long a deleted video can be restored (default 30 days).
 const char* restore_window_text();
 // Whether a video deleted at deleted_at is past the restore window now.
-bool restore_window_passed(TimestampTz deleted_at);
+bool restore_window_passed(Timestamp deleted_at);
 
 // sora_credits.max_inflight_per_user: pending + processing videos a user may have (0: no limit).
 std::int32_t max_inflight_per_user();
@@ -27,7 +27,7 @@ std::int32_t max_inflight_per_user();
 // sora_credits.job_timeout: how long a job may stay pending or processing before
 // expire_stale_videos refunds it (default 1 hour; always positive).
 const char* job_timeout_text();
-const Interval& job_timeout();
+core::IntervalParts job_timeout();
 
 // sora_credits.expire_interval: how often the background worker expires stale jobs
 // (default 1 minute; 0 = off). Read by the worker after each configuration reload.
@@ -37,8 +37,5 @@ std::int64_t expire_interval_ms();
 
 // sora_credits.databases: the databases the background worker visits (comma-separated).
 const char* expiry_databases();
-
-// An interval's months, days and microseconds, for the rules in core/intervals.hpp.
-core::IntervalParts parts(const Interval& value);
 
 }  // namespace sora::pg

@@ -1,10 +1,11 @@
 #include "spi.hpp"
 
-#include <cstring>
 #include <stdexcept>
 
-#include "../core/uuid.hpp"
+#include "../core/messages.hpp"
 #include "guard.hpp"
+#include "postgres.hpp"
+#include "values.hpp"
 
 namespace sora::pg {
 
@@ -30,21 +31,11 @@ void bind_schema(Oid schema) {
   ++bound_generation;
 }
 
-bool Uuid::operator==(const Uuid& other) const {
-  return std::memcmp(value.data, other.value.data, UUID_LEN) == 0;
-}
-
-std::string Uuid::text() const {
-  core::UuidBytes bytes;
-  std::memcpy(bytes.data(), value.data, UUID_LEN);
-  return core::format_uuid(bytes);
-}
-
 Param param(const TextArg& text) { return {text.datum, !text.view.has_value()}; }
-Param param(const Uuid& uuid) { return {UUIDPGetDatum(const_cast<pg_uuid_t*>(&uuid.value)), false}; }
+Param param(const Uuid& uuid) { return {uuid_datum(uuid), false}; }
 Param param(std::int64_t number) { return {Int64GetDatum(number), false}; }
-Param param(const Interval& interval) {
-  return {IntervalPGetDatum(const_cast<Interval*>(&interval)), false};
+Param param(const core::IntervalParts& interval) {
+  return {guarded([&] { return interval_datum(interval); }), false};
 }
 
 Param param(std::string_view text) {
@@ -54,67 +45,60 @@ Param param(std::string_view text) {
   return {datum, false};
 }
 
-Datum Result::datum_at(std::uint64_t row, int col, bool* is_null) const {
-  if (row >= rows_) throw std::logic_error("sora_credits: row out of range");
-  return SPI_getbinval(table_->vals[row], table_->tupdesc, col, is_null);
+HeapTuple Result::tuple(std::uint64_t row) const { return table_->vals[row]; }
+TupleDesc Result::desc() const { return table_->tupdesc; }
+
+std::optional<Datum> Result::value(std::uint64_t row, const char* column, Oid type) const {
+  if (row >= rows_) throw core::messages::row_missing();
+  return column_value(tuple(row), desc(), core::messages::statement_result(), column, type);
 }
 
-bool Result::is_null(std::uint64_t row, int col) const {
-  bool null = false;
-  datum_at(row, col, &null);
-  return null;
+Datum Result::required(std::uint64_t row, const char* column, Oid type) const {
+  if (row >= rows_) throw core::messages::row_missing();
+  return required_column_value(tuple(row), desc(), core::messages::statement_result(), column,
+                               type);
 }
 
-std::int64_t Result::int64_at(std::uint64_t row, int col) const {
-  bool null = false;
-  return DatumGetInt64(datum_at(row, col, &null));
+std::int64_t Result::int64_at(std::uint64_t row, const char* column) const {
+  return DatumGetInt64(required(row, column, INT8OID));
 }
 
-std::int32_t Result::int32_at(std::uint64_t row, int col) const {
-  bool null = false;
-  return DatumGetInt32(datum_at(row, col, &null));
+std::int32_t Result::int32_at(std::uint64_t row, const char* column) const {
+  return DatumGetInt32(required(row, column, INT4OID));
 }
 
-bool Result::bool_at(std::uint64_t row, int col) const {
-  bool null = false;
-  return DatumGetBool(datum_at(row, col, &null));
+Oid Result::oid_at(std::uint64_t row, const char* column) const {
+  return DatumGetObjectId(required(row, column, OIDOID));
 }
 
-Uuid Result::uuid_at(std::uint64_t row, int col) const {
-  bool null = false;
-  Uuid uuid;
-  std::memcpy(uuid.value.data, DatumGetUUIDP(datum_at(row, col, &null))->data, UUID_LEN);
-  return uuid;
+Uuid Result::uuid_at(std::uint64_t row, const char* column) const {
+  return uuid_value(required(row, column, UUIDOID));
 }
 
-std::string Result::text_at(std::uint64_t row, int col) const {
-  bool null = false;
-  Datum datum = datum_at(row, col, &null);
-  const char* chars = guarded([&] { return TextDatumGetCString(datum); });
-  return chars;
+std::string Result::text_at(std::uint64_t row, const char* column) const {
+  return text_value(required(row, column, TEXTOID));
 }
 
-std::string Result::timestamp_at(std::uint64_t row, int col) const {
-  bool null = false;
-  Datum datum = datum_at(row, col, &null);
-  char buffer[MAXDATELEN + 1];
-  guarded([&] { JsonEncodeDateTime(buffer, datum, TIMESTAMPTZOID, nullptr); });
-  return buffer;
+std::optional<std::string> Result::optional_text_at(std::uint64_t row, const char* column) const {
+  std::optional<Datum> datum = value(row, column, TEXTOID);
+  if (!datum) return std::nullopt;
+  return text_value(*datum);
 }
 
-TimestampTz Result::timestamptz_at(std::uint64_t row, int col) const {
-  bool null = false;
-  return DatumGetTimestampTz(datum_at(row, col, &null));
+Timestamp Result::timestamp_at(std::uint64_t row, const char* column) const {
+  return DatumGetTimestampTz(required(row, column, TIMESTAMPTZOID));
 }
 
-Oid Result::oid_at(std::uint64_t row, int col) const {
-  bool null = false;
-  return DatumGetObjectId(datum_at(row, col, &null));
+std::optional<Timestamp> Result::optional_timestamp_at(std::uint64_t row,
+                                                       const char* column) const {
+  std::optional<Datum> datum = value(row, column, TIMESTAMPTZOID);
+  if (!datum) return std::nullopt;
+  return DatumGetTimestampTz(*datum);
 }
 
-Statement::Statement(const char* sql, std::initializer_list<Oid> param_types) : sql_(sql) {
+Statement::Statement(const char* sql, std::initializer_list<Type> param_types) : sql_(sql) {
   if (param_types.size() > kMaxParams) throw std::logic_error("sora_credits: too many params");
-  for (Oid type : param_types) types_[nparams_++] = type;
+  for (Type type : param_types) types_[nparams_++] = static_cast<Oid>(type);
 }
 
 SPIPlanPtr Statement::plan() {

@@ -13,15 +13,17 @@
 #include <string>
 #include <string_view>
 
+#include "../core/intervals.hpp"
+#include "../core/uuid.hpp"
 #include "../core/validation.hpp"
-#include "postgres.hpp"
+#include "types.hpp"
 
 namespace sora::pg {
 
 struct Uuid {
-  pg_uuid_t value;
-  bool operator==(const Uuid& other) const;
-  std::string text() const;
+  core::UuidBytes bytes;
+  bool operator==(const Uuid& other) const { return bytes == other.bytes; }
+  std::string text() const { return core::format_uuid(bytes); }
 };
 
 // A text argument of the SQL call: the view for the C++ rules, the datum to pass on.
@@ -39,29 +41,31 @@ Param param(const TextArg& text);
 Param param(const Uuid& uuid);
 Param param(std::int64_t number);
 Param param(std::string_view text);  // copies into a new text datum
-Param param(const Interval& interval);  // the interval must outlive the statement's run
+Param param(const core::IntervalParts& interval);  // copies into a new interval datum
 
 class Result {
  public:
   Result() = default;
   Result(SPITupleTable* table, std::uint64_t rows) : table_(table), rows_(rows) {}
   std::uint64_t rows() const { return rows_; }
-  // Columns are numbered from 1, as in SPI.
-  bool is_null(std::uint64_t row, int col) const;
-  std::int64_t int64_at(std::uint64_t row, int col) const;
-  std::int32_t int32_at(std::uint64_t row, int col) const;
-  bool bool_at(std::uint64_t row, int col) const;
-  Uuid uuid_at(std::uint64_t row, int col) const;
-  std::string text_at(std::uint64_t row, int col) const;
-  // A timestamptz rendered exactly as to_jsonb() renders it.
-  std::string timestamp_at(std::uint64_t row, int col) const;
-  TimestampTz timestamptz_at(std::uint64_t row, int col) const;
-  Oid oid_at(std::uint64_t row, int col) const;
-  HeapTuple tuple(std::uint64_t row) const { return table_->vals[row]; }
-  TupleDesc desc() const { return table_->tupdesc; }
+  // The column named (as the statement names it) of a row, read as the accessor's type. A
+  // row past the end raises P0002, a column the statement does not return 42703, one of
+  // another type 42804, and a NULL 23502: never a crash or a silent 0. The optional_
+  // accessors, for the columns that may be NULL, read NULL as nullopt.
+  std::int64_t int64_at(std::uint64_t row, const char* column) const;
+  std::int32_t int32_at(std::uint64_t row, const char* column) const;
+  Oid oid_at(std::uint64_t row, const char* column) const;
+  Uuid uuid_at(std::uint64_t row, const char* column) const;
+  std::string text_at(std::uint64_t row, const char* column) const;
+  std::optional<std::string> optional_text_at(std::uint64_t row, const char* column) const;
+  Timestamp timestamp_at(std::uint64_t row, const char* column) const;
+  std::optional<Timestamp> optional_timestamp_at(std::uint64_t row, const char* column) const;
+  HeapTuple tuple(std::uint64_t row) const;
+  TupleDesc desc() const;
 
  private:
-  Datum datum_at(std::uint64_t row, int col, bool* is_null) const;
+  std::optional<Datum> value(std::uint64_t row, const char* column, Oid type) const;
+  Datum required(std::uint64_t row, const char* column, Oid type) const;
   SPITupleTable* table_ = nullptr;
   std::uint64_t rows_ = 0;
 };
@@ -71,7 +75,7 @@ enum class Access { kReadWrite, kReadOnly };
 class Statement {
  public:
   static constexpr int kMaxParams = 8;
-  Statement(const char* sql, std::initializer_list<Oid> param_types);
+  Statement(const char* sql, std::initializer_list<Type> param_types);
   Result run(std::initializer_list<Param> params, Access access = Access::kReadWrite);
 
  private:

@@ -2,12 +2,15 @@
 
 #include <stdexcept>
 
+#include "../core/messages.hpp"
 #include "guard.hpp"
+#include "postgres.hpp"
+#include "values.hpp"
 
 namespace sora::pg {
 
 TriggerCall trigger_call(FunctionCallInfo fcinfo) {
-  if (!CALLED_AS_TRIGGER(fcinfo)) trigger_misuse("sora_credits: trigger functions can only be called as triggers");
+  if (!CALLED_AS_TRIGGER(fcinfo)) throw core::messages::not_called_as_trigger();
   auto* data = reinterpret_cast<TriggerData*>(fcinfo->context);
   TriggerEvent event = data->tg_event;
   TriggerCall call{};
@@ -34,37 +37,10 @@ TriggerCall trigger_call(FunctionCallInfo fcinfo) {
   return call;
 }
 
-void trigger_misuse(const char* message) {
-  guarded([&] {
-    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("%s", message)));
-  });
-  pg_unreachable();
-}
-
 Uuid uuid_column(const TriggerCall& call, const char* column) {
   if (call.row == nullptr) throw std::logic_error("sora_credits: a statement trigger has no row");
-  Uuid uuid;
-  guarded([&] {
-    int number = SPI_fnumber(call.desc, column);
-    if (number <= 0) {
-      ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-                      errmsg("sora_credits: table %s has no column \"%s\"", call.table, column)));
-    }
-    if (SPI_gettypeid(call.desc, number) != UUIDOID) {
-      ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-                      errmsg("sora_credits: column \"%s\" of table %s is not a uuid", column,
-                             call.table)));
-    }
-    bool is_null = true;
-    Datum value = SPI_getbinval(call.row, call.desc, number, &is_null);
-    if (is_null) {
-      ereport(ERROR, (errcode(ERRCODE_NOT_NULL_VIOLATION),
-                      errmsg("sora_credits: column \"%s\" of table %s is NULL", column,
-                             call.table)));
-    }
-    uuid.value = *DatumGetUUIDP(value);
-  });
-  return uuid;
+  return uuid_value(required_column_value(call.row, call.desc, core::messages::table(call.table),
+                                          column, UUIDOID));
 }
 
 Column column_state(const TriggerCall& call, HeapTuple row, const char* column) {
@@ -111,7 +87,12 @@ int trigger_depth() {
 }
 
 bool uuid_key_exists(Oid table, const Uuid& key) {
-  return guarded([&] {
+  // The outcome, and the table's name when its key is not one uuid column.
+  struct Lookup {
+    bool found;
+    const char* no_uuid_key;
+  };
+  Lookup lookup = guarded([&] {
     Relation rel = table_open(table, AccessShareLock);
     Oid index = RelationGetPrimaryKeyIndex(rel);
     Relation index_rel = OidIsValid(index) ? index_open(index, AccessShareLock) : nullptr;
@@ -119,26 +100,27 @@ bool uuid_key_exists(Oid table, const Uuid& key) {
     if (index_rel != nullptr && index_rel->rd_index->indnkeyatts == 1) {
       column = index_rel->rd_index->indkey.values[0];
     }
-    if (column <= 0 || TupleDescAttr(RelationGetDescr(rel), column - 1)->atttypid != UUIDOID) {
-      ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
-                      errmsg("sora_credits: the primary key of %s is not one uuid column",
-                             RelationGetRelationName(rel))));
+    Lookup result{false, nullptr};
+    if (column > 0 && TupleDescAttr(RelationGetDescr(rel), column - 1)->atttypid == UUIDOID) {
+      ScanKeyData scan_key;
+      ScanKeyInit(&scan_key, column, BTEqualStrategyNumber, F_UUID_EQ, uuid_datum(key));
+      SysScanDesc scan = systable_beginscan(rel, index, true, GetActiveSnapshot(), 1, &scan_key);
+      result.found = HeapTupleIsValid(systable_getnext(scan));
+      systable_endscan(scan);
+    } else {
+      result.no_uuid_key = pstrdup(RelationGetRelationName(rel));
     }
-    ScanKeyData scan_key;
-    ScanKeyInit(&scan_key, column, BTEqualStrategyNumber, F_UUID_EQ,
-                UUIDPGetDatum(const_cast<pg_uuid_t*>(&key.value)));
-    SysScanDesc scan = systable_beginscan(rel, index, true, GetActiveSnapshot(), 1, &scan_key);
-    bool found = HeapTupleIsValid(systable_getnext(scan));
-    systable_endscan(scan);
-    index_close(index_rel, AccessShareLock);
+    if (index_rel != nullptr) index_close(index_rel, AccessShareLock);
     table_close(rel, AccessShareLock);
-    return found;
+    return result;
   });
+  if (lookup.no_uuid_key != nullptr) throw core::messages::primary_key_not_one_uuid(lookup.no_uuid_key);
+  return lookup.found;
 }
 
 bool ddl_would_drop_schema(FunctionCallInfo fcinfo, Oid schema) {
   if (!CALLED_AS_EVENT_TRIGGER(fcinfo)) {
-    trigger_misuse("sora_credits: event trigger functions can only be called as event triggers");
+    throw core::messages::not_called_as_event_trigger();
   }
   Node* command = reinterpret_cast<EventTriggerData*>(fcinfo->context)->parsetree;
   return guarded([&] {

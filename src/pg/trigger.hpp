@@ -2,8 +2,8 @@
 // the checks the write guards make (who is writing, whether a row still exists).
 #pragma once
 
-#include "postgres.hpp"
 #include "spi.hpp"
+#include "types.hpp"
 
 namespace sora::pg {
 
@@ -22,12 +22,10 @@ struct TriggerCall {
   char** args;           // the trigger's arguments (CREATE TRIGGER ... FUNCTION f('a', ...))
 };
 
-// Reads the call of a trigger function; any other call raises 39P01.
+// Reads the call of a trigger function; any other call raises 39P01. (A trigger function
+// attached the wrong way, say AFTER where it must be BEFORE, throws its own 39P01 from
+// core/messages.hpp: an error with a SQLSTATE, not an internal error.)
 TriggerCall trigger_call(FunctionCallInfo fcinfo);
-
-// Raises 39P01 (trigger protocol violated): a trigger function attached the wrong way
-// (say, AFTER where it must be BEFORE) is an error with a SQLSTATE, not an internal error.
-[[noreturn]] void trigger_misuse(const char* message);
 
 // The uuid in the named column of the call's row. A column that is missing, is not a uuid,
 // or is NULL raises an error with its SQLSTATE (42703, 42804, 23502), never a crash.

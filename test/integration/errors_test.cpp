@@ -28,16 +28,11 @@ class ServerErrors : public testing::Test {
 
   void SetUp() override {
     user_ = create_user(*admin_, kCredits);
-    pid_ = backend_pid();
+    pid_ = backend_pid(*session_);
     before_ = account();
     // A long transaction of another session, holding the profile row.
     hold_ = std::make_unique<pqxx::work>(*holder_);
     hold_->exec_params("SELECT 1 FROM profiles WHERE id = $1 FOR UPDATE", user_);
-  }
-
-  std::int64_t backend_pid() {
-    pqxx::nontransaction tx(*session_);
-    return tx.exec1("SELECT pg_backend_pid()")[0].as<std::int64_t>();
   }
 
   Account account() {
@@ -76,27 +71,7 @@ class ServerErrors : public testing::Test {
 
   // Everything the session must still be after the error.
   void expect_session_whole() {
-    EXPECT_EQ(backend_pid(), pid_) << "the backend did not survive the error";
-    {
-      pqxx::nontransaction tx(*admin_);
-      EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM pg_locks WHERE pid = $1", pid_)[0]
-                    .as<std::int64_t>(),
-                0)
-          << "the failed call left locks behind";
-      EXPECT_EQ(tx.exec_params1("SELECT state FROM pg_stat_activity WHERE pid = $1", pid_)[0]
-                    .as<std::string>(),
-                "idle")
-          << "the session is still in a transaction";
-    }
-    {
-      // SPI's procedure and executor contexts live only while a function runs.
-      pqxx::nontransaction tx(*session_);
-      EXPECT_EQ(tx.exec1("SELECT count(*) FROM pg_backend_memory_contexts"
-                         " WHERE name IN ('SPI Proc', 'SPI Exec', 'SPI TupTable')")[0]
-                    .as<std::int64_t>(),
-                0)
-          << "SPI state left open";
-    }
+    expect_backend_clean(*admin_, *session_, pid_);
     EXPECT_TRUE(account() == before_) << "the failed call wrote to the ledger";
 
     // A read takes no lock: it works while the row is still held, and sees the balance.

@@ -101,6 +101,33 @@ bool is_crash_code(const std::string& code) {
          code == "57P03" || code.rfind("08", 0) == 0;
 }
 
+std::int64_t backend_pid(pqxx::connection& conn) {
+  pqxx::nontransaction tx(conn);
+  return tx.exec1("SELECT pg_backend_pid()")[0].as<std::int64_t>();
+}
+
+void expect_backend_clean(pqxx::connection& admin, pqxx::connection& session, std::int64_t pid) {
+  EXPECT_EQ(backend_pid(session), pid) << "the backend did not survive the error";
+  {
+    pqxx::nontransaction tx(admin);
+    EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM pg_locks WHERE pid = $1", pid)[0]
+                  .as<std::int64_t>(),
+              0)
+        << "the failed call left locks behind";
+    EXPECT_EQ(tx.exec_params1("SELECT state FROM pg_stat_activity WHERE pid = $1", pid)[0]
+                  .as<std::string>(),
+              "idle")
+        << "the session is still in a transaction";
+  }
+  // SPI's procedure and executor contexts live only while a function runs.
+  pqxx::nontransaction tx(session);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM pg_backend_memory_contexts"
+                     " WHERE name IN ('SPI Proc', 'SPI Exec', 'SPI TupTable')")[0]
+                .as<std::int64_t>(),
+            0)
+      << "SPI state left open";
+}
+
 std::uint64_t seed() {
   static const std::uint64_t value = []() -> std::uint64_t {
     const char* given = std::getenv("SORA_SEED");

@@ -47,6 +47,14 @@ CallError current_error(const pqxx::connection& conn);
 // True for the codes a server crash produces: the call's outcome is unknown.
 bool is_crash_code(const std::string& code);
 
+// The process id of the backend serving `conn`.
+std::int64_t backend_pid(pqxx::connection& conn);
+
+// After a failed call on a session whose backend was `pid` (seen from `admin`): the same
+// backend serves it, holds no lock, is idle (no transaction left open) and has no SPI state
+// left. One gtest failure per broken promise.
+void expect_backend_clean(pqxx::connection& admin, pqxx::connection& session, std::int64_t pid);
+
 // The seed of this run: SORA_SEED when set (to replay a run), otherwise a fresh one.
 // Printed by each test that uses it.
 std::uint64_t seed();

@@ -3,7 +3,7 @@
 -- for other users' videos (PT404), the restore window (PT410), service_role acting for
 -- anyone, and refused callers.
 BEGIN;
-SELECT plan(48);
+SELECT plan(52);
 
 CREATE FUNCTION pg_temp.new_video(p_name text) RETURNS void LANGUAGE sql AS $$
   INSERT INTO test.res SELECT p_name, public.create_video_generation(p_name)
@@ -141,6 +141,24 @@ SELECT test.act_as('authenticated', '04000000-0000-4000-8000-000000000001');
 SELECT is(public.restore_video(test.vid('a3'))->'already_active', 'false'::jsonb,
           'default window (30 days), deleted 29 days ago: restored');
 RESET ROLE;
+
+-- The longest window is 100 years: now() minus a longer one would leave the timestamp range
+-- ('10000 years' used to be accepted, and then every restore failed with 22008).
+SELECT is(test.error_of($$SET LOCAL sora_credits.restore_window = '10000 years'$$) - 'hint',
+          jsonb_build_object('sqlstate', '22023',
+                             'message', 'invalid value for parameter "sora_credits.restore_window": "10000 years"',
+                             'detail', 'sora_credits.restore_window must be at most 100 years.'),
+          'restore_window 10000 years: refused, 22023 with the rule');
+SELECT is(test.error_of($$SET LOCAL sora_credits.restore_window = '36001 days'$$)->>'detail',
+          'sora_credits.restore_window must be at most 100 years.',
+          'restore_window 36001 days (more than 100 years of 360 days): refused');
+SET LOCAL sora_credits.restore_window = '100 years';
+SELECT test.act_as('authenticated', '04000000-0000-4000-8000-000000000001');
+SELECT lives_ok($$SELECT public.soft_delete_video(test.vid('a3'))$$, 'owner deletes a3 again');
+SELECT is(public.restore_video(test.vid('a3'))->'already_active', 'false'::jsonb,
+          'window 100 years: restored (now() - 100 years is a timestamp)');
+RESET ROLE;
+RESET sora_credits.restore_window;
 
 ------------------------------------------------------------------------------------------
 -- service_role deletes and restores anyone's video

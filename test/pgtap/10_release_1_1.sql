@@ -4,7 +4,7 @@
 -- status change, the owner-proof ledger (DELETE and TRUNCATE refused for the superuser and
 -- owner, the auth.users cascade allowed), the new settings, and the new objects' shape.
 BEGIN;
-SELECT plan(84);
+SELECT plan(87);
 
 CREATE FUNCTION pg_temp.new_video(p_name text, p_key text DEFAULT NULL) RETURNS void LANGUAGE sql AS $$
   INSERT INTO test.res SELECT p_name, public.create_video_generation(p_name, 5, '720p', 'sora-2', p_key)
@@ -277,6 +277,14 @@ SELECT test.act_as('service_role');
 SELECT is(public.expire_stale_videos(), '{"expired": 1, "credits_refunded": 15}'::jsonb, 'NULL uses sora_credits.job_timeout (10 minutes): c3 expires');
 SELECT is(public.expire_stale_videos(NULL), '{"expired": 0, "credits_refunded": 0}'::jsonb, 'an explicit NULL: the same default');
 RESET ROLE;
+-- At most 100 years ('10000 years' used to be accepted, and then every expiry failed with 22008).
+SELECT is(test.error_of($$SET LOCAL sora_credits.job_timeout = '10000 years'$$)->>'detail',
+          'sora_credits.job_timeout must be at most 100 years.', 'job_timeout 10000 years: refused');
+SET LOCAL sora_credits.job_timeout = '100 years';
+SELECT test.act_as('service_role');
+SELECT is(public.expire_stale_videos(), '{"expired": 0, "credits_refunded": 0}'::jsonb,
+          'job_timeout 100 years: expiry runs, and nothing is that old');
+RESET ROLE;
 RESET sora_credits.job_timeout;
 
 -- Bad p_older_than: 22023, nothing expired.
@@ -285,6 +293,8 @@ SELECT is(test.error_of(format('SELECT public.expire_stale_videos(%L)', i)) - 'h
           jsonb_build_object('sqlstate', '22023', 'message', 'p_older_than must be positive (more than 0, with no negative part).', 'detail', ''),
           format('p_older_than %s: 22023', i))
 FROM unnest(ARRAY['0', '-1 hour', '1 day -1 hour', '-1 mon']) i;
+SELECT is(test.error_of($$SELECT public.expire_stale_videos('10000 years')$$)->>'message',
+          'p_older_than must be at most 100 years.', 'p_older_than 10000 years: 22023, not 22008');
 -- Who may call it.
 SELECT test.act_as('authenticated', '10000000-0000-4000-8000-000000000003');
 SELECT throws_ok('SELECT public.expire_stale_videos()', '42501', 'permission denied for function expire_stale_videos',

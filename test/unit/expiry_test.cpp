@@ -69,6 +69,25 @@ TEST(IntervalRules, ExpireIntervalIsOffOrAtLeastOneSecond) {
   EXPECT_EQ(problem({0, 1, 0}, IntervalRule::kOffOrAtLeastOneSecond), "");
 }
 
+// now() minus the interval must stay a timestamp: at most 100 years, a year being 12
+// months of 30 days as PostgreSQL compares intervals.
+TEST(IntervalRules, EveryRuleRefusesMoreThan100Years) {
+  const std::string kTooLong = "must be at most 100 years";
+  constexpr std::int64_t kDay = 24 * kHour;
+  for (IntervalRule rule : {IntervalRule::kNotNegative, IntervalRule::kPositive,
+                            IntervalRule::kOffOrAtLeastOneSecond}) {
+    EXPECT_EQ(problem({1200, 0, 0}, rule), "");          // '100 years'
+    EXPECT_EQ(problem({0, 36000, 0}, rule), "");         // the same in days
+    EXPECT_EQ(problem({0, 0, 36000 * kDay}, rule), "");  // and in hours
+    EXPECT_EQ(problem({1200, 0, kSecond}, rule), kTooLong);
+    EXPECT_EQ(problem({0, 36001, 0}, rule), kTooLong);
+    EXPECT_EQ(problem({120000, 0, 0}, rule), kTooLong);  // '10000 years'
+    EXPECT_EQ(problem({INT32_MAX, INT32_MAX, INT64_MAX}, rule), kTooLong);
+  }
+  EXPECT_CORE_ERROR(validate_older_than({120000, 0, 0}), "22023",
+                    "p_older_than must be at most 100 years.");
+}
+
 TEST(IntervalRules, OlderThanIs22023NamingTheParameter) {
   EXPECT_NO_THROW(validate_older_than({0, 0, kHour}));
   EXPECT_CORE_ERROR(validate_older_than({0, 0, 0}), "22023",

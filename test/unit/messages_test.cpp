@@ -132,13 +132,43 @@ TEST(Messages, TooManyInFlightSingularAndALoweredLimit) {
   EXPECT_EQ(lowered.detail(), R"({"in_flight":7,"limit":2})");
 }
 
+// A row that is not what the functions rely on (read by name in src/pg): the SQLSTATE
+// PostgreSQL itself uses for each case, naming the column and where it was read.
+TEST(Messages, ChangedTablesNameTheColumnAndWhere) {
+  const Error missing = messages::column_missing(messages::table("users"), "id");
+  EXPECT_STREQ(missing.sqlstate(), "42703");
+  EXPECT_STREQ(missing.message(), "sora_credits: table users has no column \"id\"");
+  const Error type =
+      messages::column_type_mismatch(messages::statement_result(), "credits", "numeric", "bigint");
+  EXPECT_STREQ(type.sqlstate(), "42804");
+  EXPECT_STREQ(type.message(),
+               "sora_credits: column \"credits\" of a statement's result is of type numeric, not bigint");
+  const Error null = messages::column_null(messages::statement_result(), "credits");
+  EXPECT_STREQ(null.sqlstate(), "23502");
+  EXPECT_STREQ(null.message(), "sora_credits: column \"credits\" of a statement's result is NULL");
+  EXPECT_STREQ(messages::row_missing().sqlstate(), "P0002");
+  EXPECT_FALSE(messages::row_missing().hint().empty());
+  EXPECT_STREQ(messages::status_unknown("paused").sqlstate(), "23514");
+}
+
 TEST(Messages, EveryErrorHasAFiveCharacterSqlstateAndAMessage) {
   const Error all[] = {messages::not_authenticated(),     messages::foreign_credit_info(),
                        messages::user_id_required(),      messages::profile_not_found(),
                        messages::video_not_found(),       messages::insufficient_credits(1, 2),
                        messages::idempotency_mismatch(),  messages::reference_mismatch(),
                        messages::unknown_price("m", "r"), messages::restore_window_passed("1 day"),
-                       messages::too_many_in_flight(2, 2)};
+                       messages::too_many_in_flight(2, 2),
+                       messages::argument_required("p"),  messages::argument_blank("p"),
+                       messages::argument_too_long("p", 1), messages::duration_out_of_range(1, 2),
+                       messages::amount_not_positive(),   messages::grant_kind_unknown(),
+                       messages::url_not_http(),          messages::claim_limit_out_of_range(1),
+                       messages::older_than_invalid("x"), messages::price_not_computable(),
+                       messages::balance_would_overflow(), messages::completed_not_refundable(),
+                       messages::failed_not_completable(), messages::completed_with_other_url(),
+                       messages::not_called_as_trigger(), messages::not_called_as_event_trigger(),
+                       messages::signup_trigger_misattached(), messages::write_guard_misattached(),
+                       messages::ledger_guard_without_users(),
+                       messages::primary_key_not_one_uuid("t")};
   for (const Error& e : all) {
     EXPECT_EQ(std::strlen(e.sqlstate()), 5u) << e.message();
     EXPECT_GT(std::strlen(e.message()), 0u);

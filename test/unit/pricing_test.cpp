@@ -12,7 +12,7 @@
 
 namespace {
 
-using sora::core::add_credits;
+using sora::core::require_room_for;
 using sora::core::require_balance;
 using sora::core::video_cost;
 using sora::test::catch_error;
@@ -135,25 +135,25 @@ TEST(RequireBalance, ZeroBalance) {
   EXPECT_EQ(err->detail(), R"({"credits":0,"required":1200,"shortfall":1200})");
 }
 
-// --- add_credits --------------------------------------------------------------------------
+// --- require_room_for ---------------------------------------------------------------------
 
-TEST(AddCredits, Adds) {
-  EXPECT_EQ(add_credits(0, 100), 100);
-  EXPECT_EQ(add_credits(5, 15), 20);
-  EXPECT_EQ(add_credits(20, -15), 5);
-  EXPECT_EQ(add_credits(kMax - 1, 1), kMax);
-  EXPECT_EQ(add_credits(kMax, 0), kMax);
+TEST(RequireRoomFor, AnAmountThatFitsPasses) {
+  EXPECT_NO_THROW(require_room_for(100, 0));
+  EXPECT_NO_THROW(require_room_for(15, 5));
+  EXPECT_NO_THROW(require_room_for(-15, 20));
+  EXPECT_NO_THROW(require_room_for(1, kMax - 1));
+  EXPECT_NO_THROW(require_room_for(0, kMax));
 }
 
-TEST(AddCredits, OverflowAtInt64MaxIs22003) {
-  EXPECT_CORE_ERROR(add_credits(kMax, 1), "22003", kBalanceOverflow);
-  EXPECT_CORE_ERROR(add_credits(1, kMax), "22003", kBalanceOverflow);
-  EXPECT_CORE_ERROR(add_credits(kMax, kMax), "22003", kBalanceOverflow);
-  EXPECT_CORE_ERROR(add_credits(kMax / 2 + 1, kMax / 2 + 1), "22003", kBalanceOverflow);
+TEST(RequireRoomFor, OverflowAtInt64MaxIs22003) {
+  EXPECT_CORE_ERROR(require_room_for(1, kMax), "22003", kBalanceOverflow);
+  EXPECT_CORE_ERROR(require_room_for(kMax, 1), "22003", kBalanceOverflow);
+  EXPECT_CORE_ERROR(require_room_for(kMax, kMax), "22003", kBalanceOverflow);
+  EXPECT_CORE_ERROR(require_room_for(kMax / 2 + 1, kMax / 2 + 1), "22003", kBalanceOverflow);
 }
 
-TEST(AddCredits, NegativeOverflowIs22003) {
-  EXPECT_CORE_ERROR(add_credits(kMin, -1), "22003", kBalanceOverflow);
+TEST(RequireRoomFor, NegativeOverflowIs22003) {
+  EXPECT_CORE_ERROR(require_room_for(-1, kMin), "22003", kBalanceOverflow);
 }
 
 }  // namespace

@@ -12,7 +12,27 @@ namespace {
 
 using sora::core::is_blank;
 using sora::core::utf8_length;
+using sora::core::utf8_prefix_bytes;
 using sora::test::repeat;
+
+// --- utf8_prefix_bytes --------------------------------------------------------------------
+
+TEST(Utf8PrefixBytes, TextThatFitsIsKept) {
+  EXPECT_EQ(utf8_prefix_bytes("", 0), 0u);
+  EXPECT_EQ(utf8_prefix_bytes("abc", 3), 3u);
+  EXPECT_EQ(utf8_prefix_bytes("\xC3\xA9", 5), 2u);
+}
+
+TEST(Utf8PrefixBytes, NeverCutsACharacterInTwo) {
+  EXPECT_EQ(utf8_prefix_bytes("abcdef", 4), 4u);
+  const std::string e_acute = repeat("\xC3\xA9", 10);  // 20 bytes
+  EXPECT_EQ(utf8_prefix_bytes(e_acute, 5), 4u);
+  EXPECT_EQ(utf8_prefix_bytes(e_acute, 6), 6u);
+  EXPECT_EQ(utf8_prefix_bytes("a\xE2\x82\xAC", 3), 1u);        // U+20AC: 3 bytes
+  EXPECT_EQ(utf8_prefix_bytes("\xF0\x9F\x8E\xA5" "b", 3), 0u);    // U+1F3A5: 4 bytes
+  EXPECT_EQ(utf8_prefix_bytes("\xF0\x9F\x8E\xA5" "b", 4), 4u);
+  EXPECT_EQ(utf8_prefix_bytes("ab", 0), 0u);
+}
 
 // --- utf8_length -------------------------------------------------------------------------
 

@@ -38,16 +38,16 @@ TEST(VideoStatusText, RoundTrip) {
   for (VideoStatus s : kAll) EXPECT_EQ(parse_status(status_name(s)), s) << status_name(s);
 }
 
-TEST(VideoStatusText, UnknownStatusThrowsLogicError) {
+// A status the table's CHECK constraint would refuse: an error with a SQLSTATE, not XX000.
+TEST(VideoStatusText, UnknownStatusIsACheckViolation) {
   for (const char* bad : {"", "Pending", "PENDING", "pending ", "refunded", "deleted", "done"}) {
-    EXPECT_THROW(parse_status(bad), std::logic_error) << '"' << bad << '"';
+    std::optional<sora::core::Error> e = sora::test::catch_error([&] { parse_status(bad); });
+    ASSERT_TRUE(e.has_value()) << '"' << bad << '"';
+    EXPECT_STREQ(e->sqlstate(), "23514");
   }
-  try {
-    parse_status("refunded");
-    ADD_FAILURE() << "no exception";
-  } catch (const std::logic_error& e) {
-    EXPECT_EQ(std::string(e.what()), "unknown video status: refunded");
-  }
+  std::optional<sora::core::Error> e = sora::test::catch_error([] { parse_status("refunded"); });
+  ASSERT_TRUE(e.has_value());
+  EXPECT_STREQ(e->message(), "sora_credits: a video has the unknown status \"refunded\"");
 }
 
 TEST(RefundTransition, PendingAndProcessingApply) {
