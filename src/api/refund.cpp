@@ -1,0 +1,53 @@
+// refund_locked: the refund of one locked video (see refund.hpp).
+#include <string>
+
+#include "../core/messages.hpp"
+#include "../core/pricing.hpp"
+#include "../core/video_state.hpp"
+#include "refund.hpp"
+#include "../core/no_postgres.hpp"  // last: see the file
+
+namespace sora::api {
+
+namespace messages = core::messages;
+using pg::Type;
+
+Refund refund_locked(const pg::Uuid& video_id, const LockedVideo& video,
+                     const std::string& reason) {
+  static pg::Statement refund_entry(
+      "SELECT id FROM @extschema@.credit_transactions WHERE video_id = $1 AND kind = 'refund'",
+      {Type::kUuid});
+  static pg::Statement write(
+      "WITH video AS ("
+      "  UPDATE @extschema@.videos SET status = 'failed', error_message = $4,"
+      "         refunded_at = now(), updated_at = now() WHERE id = $2"
+      "), profile AS ("
+      "  UPDATE @extschema@.profiles SET credits = credits + $3,"
+      "         credits_reserved = credits_reserved - $3, lifetime_refunded = lifetime_refunded + $3,"
+      "         last_transaction_at = now(), updated_at = now()"
+      "  WHERE id = $1 RETURNING credits"
+      ") INSERT INTO @extschema@.credit_transactions"
+      "         (user_id, video_id, amount, balance_after, kind, description)"
+      "  SELECT $1, $2, $3, profile.credits, 'refund', $5 FROM profile"
+      "  RETURNING id, balance_after",
+      {Type::kUuid, Type::kUuid, Type::kInt8, Type::kText, Type::kText});
+
+  std::int64_t cost = video.credits_cost;
+  Refund refund;
+  if (core::refund_transition(video.status) == core::Transition::kAlreadyDone) {
+    refund.credits_remaining = video.balance;
+    refund.transaction_id = refund_entry.run({pg::param(video_id)}).int64_at(0, "id");
+    refund.already_refunded = true;
+    return refund;
+  }
+  core::require_room_for(cost, video.balance);
+  pg::Result written = write.run({pg::param(video.owner), pg::param(video_id), pg::param(cost),
+                                  pg::param(reason),
+                                  pg::param(messages::refund_description(reason))});
+  refund.credits_refunded = cost;
+  refund.credits_remaining = written.int64_at(0, "balance_after");
+  refund.transaction_id = written.int64_at(0, "id");
+  return refund;
+}
+
+}  // namespace sora::api
