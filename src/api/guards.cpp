@@ -49,8 +49,8 @@ Datum refuse_direct_change(FunctionCallInfo fcinfo) {
 
 // credit_transactions: rows are added by the functions (or a restore), never changed, and
 // deleted only by the cascade of deleting their user from auth.users (which does not run
-// in replica mode). Its one argument is auth.users's OID,
-// fixed when the trigger was created, so a table or view later given that name is never read.
+// in replica mode). Its one argument is auth.users's OID, fixed when the trigger was
+// created, so a table or view later given that name is never read.
 Datum guard_ledger(FunctionCallInfo fcinfo) {
   pg::TriggerCall call = guard_call(fcinfo);
   if (call.nargs != 1) throw messages::ledger_guard_without_users();
