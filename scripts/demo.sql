@@ -24,8 +24,12 @@ ALTER DATABASE demo SET sora_credits.signup_credits = 20;
 SET sora_credits.signup_credits = 20;
 SELECT model, resolution, credits_per_second FROM video_pricing ORDER BY model, credits_per_second;
 
-\echo '== 2. Lan signs up (Supabase Auth inserts into auth.users): her account gets the bonus'
-INSERT INTO auth.users (id, email) VALUES ('0a0a0a0a-0000-4000-8000-00000000000a', 'lan@example.vn');
+\echo '== 2. Lan signs up (Supabase Auth inserts her into auth.users, not yet confirmed): an account, no bonus yet'
+INSERT INTO auth.users (id, email, email_confirmed_at)
+VALUES ('0a0a0a0a-0000-4000-8000-00000000000a', 'lan@example.vn', NULL);
+SELECT credits, lifetime_granted FROM profiles WHERE id = '0a0a0a0a-0000-4000-8000-00000000000a';
+\echo '   She confirms her e-mail (Supabase Auth updates the row): now the bonus, once'
+UPDATE auth.users SET email_confirmed_at = now() WHERE id = '0a0a0a0a-0000-4000-8000-00000000000a';
 SELECT credits, lifetime_granted FROM profiles WHERE id = '0a0a0a0a-0000-4000-8000-00000000000a';
 
 \echo '== 3. Lan asks for a 5-second 720p video (3 credits/s = 15 credits), with an idempotency key'
