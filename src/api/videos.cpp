@@ -8,6 +8,7 @@
 #include "../core/video_state.hpp"
 #include "../pg/args.hpp"
 #include "../pg/caller.hpp"
+#include "../pg/rowset.hpp"
 #include "../pg/settings.hpp"
 #include "api.hpp"
 #include "locks.hpp"
@@ -233,6 +234,10 @@ Datum claim_video_jobs(FunctionCallInfo fcinfo) {
 
   std::optional<std::int32_t> limit = pg::read_int32(fcinfo, 0);
   core::validate_claim_limit(limit);
+  // Every claimed job must reach the worker: a job claimed but cut from the result (by a
+  // LIMIT, OFFSET or filter around the call, such as PostgREST's limit, Range and filters)
+  // would hold its credits until expire_stale_videos. Refused before anything is claimed.
+  if (pg::rows_may_be_dropped(fcinfo, *limit)) throw messages::claim_result_cut();
   pg::spi_begin(fcinfo);
   pg::Result jobs = claim.run({pg::param(std::int64_t{*limit})});
   pg::return_rows(fcinfo, jobs);

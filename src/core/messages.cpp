@@ -50,6 +50,15 @@ Error reference_mismatch() {
                "Use a new reference for a new payment.");
 }
 
+Error claim_result_cut() {
+  return Error(kInvalidParameter,
+               "claim_video_jobs must return every job it claims: call it without a limit, "
+               "offset or filter on its result.",
+               {},
+               "Ask for the number of jobs with p_limit. Through PostgREST, send no limit, "
+               "offset, Range header or row filter with /rpc/claim_video_jobs.");
+}
+
 Error signup_bonus_already_granted() {
   return Error(kConflict, "This user has already received the sign-up bonus.", {},
                "A user gets one sign-up bonus; use the kind grant for other gifts.");

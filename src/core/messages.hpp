@@ -23,6 +23,8 @@ Error insufficient_credits(std::int64_t credits, std::int64_t required);
 Error idempotency_mismatch();
 Error reference_mismatch();
 Error signup_bonus_already_granted();
+// claim_video_jobs called where its result could be cut (22023).
+Error claim_result_cut();
 Error unknown_price(std::string_view model, std::string_view resolution);
 Error restore_window_passed(std::string_view window);
 Error too_many_in_flight(std::int64_t in_flight, std::int64_t limit);

@@ -147,7 +147,7 @@ SELECT results_eq($$SELECT (SELECT credits FROM public.profiles WHERE id = '1000
 
 -- Claiming (pending -> processing) keeps a job in flight; soft deletion does too.
 SELECT test.act_as('service_role');
-SELECT is((SELECT count(*)::int FROM public.claim_video_jobs(100) WHERE user_id = '10000000-0000-4000-8000-000000000001'), 3,
+SELECT is((SELECT count(*) FILTER (WHERE user_id = '10000000-0000-4000-8000-000000000001')::int FROM public.claim_video_jobs(100)), 3,
           'the worker claims alice''s three jobs');
 SELECT test.act_as('authenticated', '10000000-0000-4000-8000-000000000001');
 SELECT lives_ok($$SELECT public.soft_delete_video(test.vid('a3'))$$, 'alice hides a3 (still processing)');
@@ -200,7 +200,7 @@ SELECT pg_temp.new_video(n) FROM unnest(ARRAY['d1', 'd2', 'd3']) n;
 RESET ROLE;
 SELECT pg_temp.age(n, '1 day') FROM unnest(ARRAY['d1', 'd2', 'd3']) n;
 SELECT test.act_as('service_role');
-SELECT is((SELECT count(*)::int FROM public.claim_video_jobs(100) WHERE user_id = '10000000-0000-4000-8000-000000000004'), 3, 'dave''s three jobs claimed');
+SELECT is((SELECT count(*) FILTER (WHERE user_id = '10000000-0000-4000-8000-000000000004')::int FROM public.claim_video_jobs(100)), 3, 'dave''s three jobs claimed');
 RESET ROLE;
 SELECT is((SELECT array_agg((pg_temp.video(n)).updated_at = now()) FROM unnest(ARRAY['d1', 'd2', 'd3']) n),
           ARRAY[true, true, true], 'claim (pending -> processing) sets updated_at');

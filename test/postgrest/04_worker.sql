@@ -4,7 +4,7 @@
 -- the anon key (401) change nothing; GET of these VOLATILE functions is 405.
 \set alice 0c040000-0000-4000-8000-000000000001
 \set unknown 0c040000-0000-4000-8000-0000000000ff
-SELECT plan(38);
+SELECT plan(40);
 
 CALL test.user_with_videos('alice', :'alice', 1000, ARRAY['one', 'two', 'three', 'four']);
 SELECT test.body('alice: one')->>'video_id' AS v1, test.body('alice: two')->>'video_id' AS v2,
@@ -39,6 +39,13 @@ CALL test.request('claim_video_jobs as anon', 'anon', NULL, 'POST', '/rpc/claim_
 SELECT test.fails_with('claim_video_jobs as anon', 401, '42501', 'permission denied for function claim_video_jobs');
 CALL test.request('GET claim_video_jobs', 'service_role', NULL, 'GET', '/rpc/claim_video_jobs?p_limit=5');
 SELECT test.fails_with('GET claim_video_jobs', 405, '25006', 'cannot execute SELECT in a read-only transaction');
+-- PostgREST would cut the result after the claim: refused before anything is claimed.
+CALL test.request('claim_video_jobs, limit=1', 'service_role', NULL, 'POST', '/rpc/claim_video_jobs?limit=1', '{"p_limit": 2}');
+SELECT test.fails_with('claim_video_jobs, limit=1', 400, '22023',
+                       'claim_video_jobs must return every job it claims: call it without a limit, offset or filter on its result.');
+CALL test.request('claim_video_jobs, a filter', 'service_role', NULL, 'POST', '/rpc/claim_video_jobs?model=eq.sora-2-pro', '{"p_limit": 2}');
+SELECT test.fails_with('claim_video_jobs, a filter', 400, '22023',
+                       'claim_video_jobs must return every job it claims: call it without a limit, offset or filter on its result.');
 SELECT is(test.pending_ids(100), :'pending_before'::uuid[], 'the refused claims took no job');
 
 ------------------------------------------------------------------------------------------

@@ -123,26 +123,25 @@ SELECT is(test.pending_ids(100), :'pending_before'::uuid[], 'the refused calls t
 SELECT is(test.balance(:'carol'), (:granted - 15)::bigint, 'and changed no balance');
 
 ------------------------------------------------------------------------------------------
--- A claim read through PostgREST with ?limit=1 (issue #11)
+-- A claim read through PostgREST with ?limit=1: refused, nothing claimed (1.2)
 ------------------------------------------------------------------------------------------
 CALL test.request('03 q1', 'authenticated', :'carol', 'POST', '/rpc/create_video_generation', '{"p_prompt": "four"}');
 CALL test.request('03 q2', 'authenticated', :'carol', 'POST', '/rpc/create_video_generation', '{"p_prompt": "five"}');
 SELECT test.body('03 q1')->>'video_id' AS q1, test.body('03 q2')->>'video_id' AS q2 \gset
 SELECT test.pending_ids(100) AS pending_before_cut \gset
 CALL test.request('03 claim 5, limit=1', 'service_role', NULL, 'POST', '/rpc/claim_video_jobs?limit=1', '{"p_limit": 5}');
-SELECT is(test.status('03 claim 5, limit=1'), 200, 'claim_video_jobs(5) read with limit=1: HTTP 200');
--- The jobs that left the queue, against the jobs the worker was told about (whatever
--- shape the response has: every "id" in it).
+-- A result PostgREST would cut is refused before anything is claimed (1.2).
+SELECT test.fails_with('03 claim 5, limit=1', 400, '22023',
+                       'claim_video_jobs must return every job it claims: call it without a limit, offset or filter on its result.');
+SELECT is(test.pending_ids(100), :'pending_before_cut'::uuid[], 'no job left the queue');
+CALL test.request('03 claim 2', 'service_role', NULL, 'POST', '/rpc/claim_video_jobs', '{"p_limit": 2}');
 SELECT ARRAY(SELECT id FROM unnest(:'pending_before_cut'::uuid[]) id WHERE id <> ALL (test.pending_ids(100)) ORDER BY id) AS moved,
-       ARRAY(SELECT DISTINCT (j #>> '{}')::uuid FROM jsonb_path_query(test.body('03 claim 5, limit=1'), 'strict $.**.id') j
+       ARRAY(SELECT DISTINCT (j #>> '{}')::uuid FROM jsonb_path_query(test.body('03 claim 2'), 'strict $.**.id') j
              ORDER BY 1) AS returned \gset
-SELECT set_config('sb.moved', :'moved', false) \gset
-SELECT todo_start('issue #11: PostgREST applies limit outside claim_video_jobs; the jobs it cuts stay processing, holding their credits');
+SELECT is(cardinality(:'returned'::uuid[]), 2, 'claim_video_jobs(2) without limit: two jobs');
 SELECT is(:'moved'::uuid[], :'returned'::uuid[], 'every job that left the queue was handed to the worker');
-SELECT todo_end();
-SELECT ok(cardinality(:'returned'::uuid[]) >= 1, 'the worker got at least one job');
--- Whatever the outcome, no job stays stranded: the worker refunds every job that left the
--- queue (q1, q2 and whatever older job the claim took).
+-- The worker refunds what it got (q1, q2 or whatever older jobs the claim took).
+SELECT set_config('sb.moved', :'moved', false) \gset
 DO $$
 DECLARE v uuid;
 BEGIN
@@ -154,6 +153,5 @@ END
 $$;
 SELECT is(test.sb_statuses(:'moved'::uuid[]), array_fill('failed'::text, ARRAY[cardinality(:'moved'::uuid[])]),
           'the jobs that left the queue are refunded');
-SELECT is((test.profile_row(:'carol')->>'credits_reserved')::bigint, 0::bigint, 'carol has no credits held by jobs');
 
 SELECT * FROM finish();

@@ -180,8 +180,8 @@ while [ $i -lt ${#files[@]} ]; do
   set +e
   pg_prove --failures --directives --host "$host" --port "$port" --dbname "$db" --username "$role" \
     "${group[@]}" 2>&1 | tee "$work/prove.out"
+  rc=${PIPESTATUS[0]}  # pg_prove's, read before any other command replaces it
   cat "$work/prove.out" >>"$work/all.out"
-  rc=${PIPESTATUS[0]}
   set -e
   [ "$rc" -eq 0 ] || failed=$((failed + 1))
   if summary=$(grep -Eo 'Files=[0-9]+, Tests=[0-9]+' "$work/prove.out"); then
