@@ -19,4 +19,11 @@ sora_db sora_integration
 # this command line with bash, as the cluster's owner (root may not run pg_ctl).
 export -f as_pg_owner
 export SORA_PG_CTL="as_pg_owner $PG_BIN/pg_ctl -D $SORA_PGROOT/data -l $SORA_PGROOT/server.log"
+# The test-only guard_probe module is loaded by the server, which runs as the postgres
+# user: a copy in the cluster's folder, which that user can read wherever the build is.
+if [ -n "${SORA_GUARD_PROBE:-}" ]; then
+  cp "$SORA_GUARD_PROBE" "$SORA_PGROOT/guard_probe.so"
+  chmod a+r "$SORA_PGROOT/guard_probe.so"
+  export SORA_GUARD_PROBE=$SORA_PGROOT/guard_probe.so
+fi
 "$binary" "$@"
