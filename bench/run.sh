@@ -22,7 +22,9 @@ out=$root/docs/performance
 mkdir -p "$out"
 
 scripts/provision.sh gnuplot-nox
-stage=$(mktemp -d /tmp/sora_credits_bench.XXXXXX)
+work=$(mktemp -d /tmp/sora_credits_bench.XXXXXX)
+chmod a+rx "$work"  # the server runs as postgres, from the copy inside
+stage=$work/stage   # scripts/build.sh --stage wants a folder that does not exist yet
 scripts/build.sh --stage "$stage"
 export SORA_PG_BIN=$stage$(pg_config --bindir)
 . scripts/pgcluster.sh
@@ -30,7 +32,7 @@ export SORA_PG_BIN=$stage$(pg_config --bindir)
 # commit workloads measure real commits).
 pg_start -c shared_buffers=1GB -c max_wal_size=8GB -c checkpoint_timeout=1h \
          -c max_connections=50
-trap 'pg_stop; rm -rf "$stage"' EXIT
+trap 'pg_stop; rm -rf "$work"' EXIT
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 echo "Setting up the databases (1,004 users, 121,010 videos of history each): $(date +%T)"
@@ -44,7 +46,7 @@ createdb plain -T plpgsql
 q -d plain -c 'DROP INDEX videos_user_active_idx, videos_user_deleted_idx' \
   -c 'CREATE INDEX videos_user_idx ON videos (user_id, created_at DESC)' -c 'ANALYZE videos'
 
-results=$stage/results.tsv
+results=$work/results.tsv
 : >"$results"
 # bench WORKLOAD VARIANT DB SCRIPT CLIENTS SYNC [pgbench -D options...]
 bench() {
@@ -91,7 +93,7 @@ for round in $(seq "$rounds"); do
 done
 
 # Medians per workload and variant, then the table.
-medians=$stage/medians.tsv
+medians=$work/medians.tsv
 sort -t$'\t' -k1,1 -k2,2 -k3,3g "$results" | awk -F'\t' '
   { key = $1 "\t" $2; n[key]++; v[key, n[key]] = $3 }
   END { for (k in n) { c = n[k]; m = (c % 2) ? v[k, (c + 1) / 2] : (v[k, c / 2] + v[k, c / 2 + 1]) / 2;
