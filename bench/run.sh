@@ -5,12 +5,16 @@
 # cluster and runs pgbench workloads against databases in that one cluster, alternating
 # them within every round so that they share the machine's state:
 #   ext      the extension;
-#   plpgsql  bench/baseline_plpgsql.sql, the same API in PL/pgSQL as the seed design does it;
+#   seed     bench/seed_plpgsql.sql, the headline baseline: the same API in PL/pgSQL as the
+#            seed design does it, on the contract's schema and nothing more;
+#   plpgsql  bench/baseline_plpgsql.sql, the old baseline: the seed with the extension's
+#            extra CHECKs and indexes;
 #   bare     only the writes of a charge in one statement (bench/workloads/bare.sql), on the
 #            extension's tables: the floor cost of this schema;
 #   plain    a copy of plpgsql whose partial video indexes are replaced by a plain one, for
 #            the video-list query.
-# Prints a table of medians and ratios and writes docs/performance/results.md and the PNG
+# It also measures the WAL bytes per charge of ext, seed and plpgsql (3,000 charges each
+# after a CHECKPOINT). Prints a table of medians and ratios and writes docs/performance/results.md and the PNG
 # plots next to it. BENCH_SECONDS (default 8) is the length of one run, BENCH_ROUNDS
 # (default 3) the number of alternating rounds.
 set -euo pipefail
@@ -22,7 +26,9 @@ out=$root/docs/performance
 mkdir -p "$out"
 
 scripts/provision.sh gnuplot-nox
-stage=$(mktemp -d /tmp/sora_credits_bench.XXXXXX)
+work=$(mktemp -d /tmp/sora_credits_bench.XXXXXX)
+chmod a+rx "$work"  # the server runs as postgres, from the copy inside
+stage=$work/stage   # scripts/build.sh --stage wants a folder that does not exist yet
 scripts/build.sh --stage "$stage"
 export SORA_PG_BIN=$stage$(pg_config --bindir)
 . scripts/pgcluster.sh
@@ -30,21 +36,24 @@ export SORA_PG_BIN=$stage$(pg_config --bindir)
 # commit workloads measure real commits).
 pg_start -c shared_buffers=1GB -c max_wal_size=8GB -c checkpoint_timeout=1h \
          -c max_connections=50
-trap 'pg_stop; rm -rf "$stage"' EXIT
+trap 'pg_stop; rm -rf "$work"' EXIT
 q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 echo "Setting up the databases (1,004 users, 121,010 videos of history each): $(date +%T)"
 sora_db ext
 sora_db bare
-createdb plpgsql
-q -d plpgsql -f test/support/supabase_standin.sql -f bench/baseline_plpgsql.sql >/dev/null
+for v in seed:seed_plpgsql plpgsql:baseline_plpgsql; do
+  IFS=: read -r db file <<<"$v"
+  createdb "$db"
+  q -d "$db" -f test/support/supabase_standin.sql -f "bench/$file.sql" >/dev/null
+done
 unset PGDATABASE   # every command below names its database
-for db in ext plpgsql bare; do q -d "$db" -f bench/setup.sql >/dev/null; done
+for db in ext seed plpgsql bare; do q -d "$db" -f bench/setup.sql >/dev/null; done
 createdb plain -T plpgsql
 q -d plain -c 'DROP INDEX videos_user_active_idx, videos_user_deleted_idx' \
   -c 'CREATE INDEX videos_user_idx ON videos (user_id, created_at DESC)' -c 'ANALYZE videos'
 
-results=$stage/results.tsv
+results=$work/results.tsv
 : >"$results"
 # bench WORKLOAD VARIANT DB SCRIPT CLIENTS SYNC [pgbench -D options...]
 bench() {
@@ -60,27 +69,40 @@ bench() {
   printf '%s\t%s\t%s\t%s\n' "$workload" "$variant" "$tps" "$lat" >>"$results"
 }
 
+# WAL bytes per charge, once per variant: 3,000 charges from one client right after a
+# CHECKPOINT (so that every variant pays its full-page images alike), the WAL position's
+# advance divided by the charges. Stored as a result row whose figure is the bytes.
+charges=3000
+for db in ext seed plpgsql; do
+  q -d "$db" -c CHECKPOINT
+  lsn=$(q -d "$db" -Atc 'SELECT pg_current_wal_lsn()')
+  PGOPTIONS="-c synchronous_commit=off" "$SORA_PG_BIN/pgbench" -n -t "$charges" -D users=1000 \
+    -f bench/workloads/create.sql "$db" >/dev/null
+  bytes=$(q -d "$db" -Atc "SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$lsn') / $charges)")
+  printf 'wal per charge\t%s\t%s\t0\n' "$db" "$bytes" >>"$results"
+done
+
 hot=1          # the hot-row workload: every client charges user 1
 for round in $(seq "$rounds"); do
   echo "Round $round of $rounds: $(date +%T)"
   for clients in 1 2 4 8; do
-    for v in ext:ext:create.sql plpgsql:plpgsql:create.sql bare:bare:bare.sql; do
+    for v in ext:ext:create.sql seed:seed:create.sql plpgsql:plpgsql:create.sql bare:bare:bare.sql; do
       IFS=: read -r variant db script <<<"$v"
       bench "create c=$clients" "$variant" "$db" "$script" "$clients" on -D users=1000
       [ "$clients" = 1 ] && bench "create c=1 async" "$variant" "$db" "$script" 1 off -D users=1000
     done
   done
-  for v in ext:ext:create.sql plpgsql:plpgsql:create.sql bare:bare:bare.sql; do
+  for v in ext:ext:create.sql seed:seed:create.sql plpgsql:plpgsql:create.sql bare:bare:bare.sql; do
     IFS=: read -r variant db script <<<"$v"
     bench "hot user c=8" "$variant" "$db" "$script" 8 on -D users=$hot
   done
   for h in 1001:10 1002:1000 1003:20000 1004:100000; do
     IFS=: read -r user videos <<<"$h"
-    for db in ext plpgsql; do
+    for db in ext seed plpgsql; do
       bench "credit info $videos" "$db" "$db" credit_info.sql 1 on -D first_user="$user" -D last_user="$user"
     done
   done
-  for db in ext plpgsql; do
+  for db in ext seed plpgsql; do
     bench "mixed c=4" "$db" "$db" create.sql@3 4 on -D users=1000 -D first_user=1 -D last_user=1000 \
       -f bench/workloads/credit_info.sql@4 -f bench/workloads/list_videos.sql@2 \
       -f bench/workloads/worker.sql@1
@@ -91,7 +113,7 @@ for round in $(seq "$rounds"); do
 done
 
 # Medians per workload and variant, then the table.
-medians=$stage/medians.tsv
+medians=$work/medians.tsv
 sort -t$'\t' -k1,1 -k2,2 -k3,3g "$results" | awk -F'\t' '
   { key = $1 "\t" $2; n[key]++; v[key, n[key]] = $3 }
   END { for (k in n) { c = n[k]; m = (c % 2) ? v[k, (c + 1) / 2] : (v[k, c / 2] + v[k, c / 2 + 1]) / 2;
