@@ -1,4 +1,4 @@
--- The benchmark's headline baseline: the seed's own design (/work/shared/seed-review.md,
+-- The benchmark's headline baseline: the seed's own design (the project's design review, seed-review.md,
 -- "Atomic Transactions for Credit Deduction"), written the lean way on the contract's schema.
 -- create_video_generation locks the profile FOR UPDATE, checks, inserts the video, updates
 -- the balance, inserts the ledger row and answers with jsonb_build_object; get_credit_info
