@@ -21,6 +21,7 @@ extern "C" {
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "nodes/execnodes.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/plannodes.h"
 #include "fmgr.h"
 #include "funcapi.h"

@@ -85,6 +85,17 @@ std::int64_t row_bound(Plan* plan, const Walk& walk) {
   }
 }
 
+bool names_function(Node* node, void* function) {
+  if (node == nullptr) return false;
+  if (IsA(node, FuncExpr) && castNode(FuncExpr, node)->funcid == *static_cast<Oid*>(function)) {
+    return true;
+  }
+  // The walker's C type is unprototyped; the cast goes through void (*)(void), the one
+  // function pointer type any other may be converted to and from.
+  auto* walker = reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(names_function));
+  return expression_tree_walker(node, walker, function);
+}
+
 bool calls_function(Plan* plan, Oid function) {
   ListCell* cell;
   foreach (cell, castNode(FunctionScan, plan)->functions) {
@@ -115,6 +126,11 @@ Path follow(Plan* plan, Walk& walk) {
   if (plan == nullptr) return {};
   if (IsA(plan, FunctionScan) && calls_function(plan, walk.function)) {
     return plan->qual != NIL ? kCut : Path{Found::kWhole, walk.max_rows};
+  }
+  // In a select list (SELECT claim_video_jobs(5)): its rows for each row of the input.
+  if (IsA(plan, ProjectSet) && names_function(reinterpret_cast<Node*>(plan->targetlist), &walk.function)) {
+    if (plan->qual != NIL || follow(plan->lefttree, walk).found != Found::kNo) return kCut;
+    return {Found::kWhole, times(walk.max_rows, row_bound(plan->lefttree, walk))};
   }
   Path left = follow(plan->lefttree, walk);
   Path right = follow(plan->righttree, walk);
@@ -198,7 +214,7 @@ bool rows_may_be_dropped(FunctionCallInfo fcinfo, std::int64_t max_rows) {
       bool plain_aggregate = IsA(subplan, Agg) && castNode(Agg, subplan)->aggstrategy == AGG_PLAIN;
       return path.found == Found::kCut || !plain_aggregate;
     }
-    return false;
+    return true;  // called from somewhere in the statement this walk does not follow
   });
 }
 

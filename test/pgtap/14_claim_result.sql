@@ -6,12 +6,12 @@
 -- is claimed; the forms that pass every row on (projection, ORDER BY, aggregates, a LIMIT
 -- of at least p_limit such as PostgREST's db-max-rows, a CTE) work.
 BEGIN;
-SELECT plan(21);
+SELECT plan(23);
 
 SET LOCAL sora_credits.signup_credits = 1000;
 INSERT INTO auth.users (id, email) VALUES ('14000000-0000-4000-8000-000000000001', 'worker-queue@example.com');
 SELECT test.act_as('authenticated', '14000000-0000-4000-8000-000000000001');
-SELECT public.create_video_generation('job ' || g, 1, '480p') FROM generate_series(1, 12) g;
+SELECT public.create_video_generation('job ' || g, 1, '480p') FROM generate_series(1, 13) g;
 RESET ROLE;
 CREATE FUNCTION pg_temp.pending() RETURNS int LANGUAGE sql AS
   $$ SELECT count(*)::int FROM public.videos WHERE status = 'pending' $$;
@@ -47,12 +47,15 @@ SELECT is(test.error_of($$
   '22023', 'refused: PostgREST''s request body, then limit=1');
 SELECT is(test.error_of('SELECT EXISTS (SELECT 1 FROM public.claim_video_jobs(2))')->>'sqlstate', '22023',
           'refused: EXISTS, which reads one row');
+SELECT is(test.error_of('SELECT public.claim_video_jobs(5) LIMIT 1')->>'sqlstate', '22023',
+          'refused: in a select list, under a LIMIT');
 PREPARE cut(bigint) AS SELECT * FROM public.claim_video_jobs(3) LIMIT $1;
 SELECT is(test.error_of('EXECUTE cut(2)')->>'sqlstate', '22023', 'refused: a LIMIT given as a parameter below p_limit');
-SELECT is(pg_temp.pending(), 12, 'after every refusal, all 12 jobs are still pending');
+SELECT is(pg_temp.pending(), 13, 'after every refusal, all 13 jobs are still pending');
 
 -- Allowed: every claimed row reaches the caller.
 SELECT is((SELECT count(*)::int FROM public.claim_video_jobs(1)), 1, 'allowed: count(*) over the call');
+SELECT is((SELECT count(*)::int FROM (SELECT (public.claim_video_jobs(1)).id) j), 1, 'allowed: in a select list');
 SELECT is((SELECT array_agg(status) FROM (SELECT status FROM public.claim_video_jobs(2) ORDER BY created_at DESC) j),
           ARRAY['processing', 'processing'], 'allowed: a projection and ORDER BY');
 SELECT is((SELECT count(*)::int FROM (SELECT * FROM public.claim_video_jobs(1) LIMIT 1000) j), 1,
@@ -71,8 +74,8 @@ SELECT is(test.error_of($$
   SELECT coalesce(json_agg(_postgrest_t), '[]') FROM (SELECT * FROM "pgrst_source" LIMIT 1000 OFFSET 0) _postgrest_t$$), NULL,
   'allowed: PostgREST''s request body under its db-max-rows limit of 1000');
 EXECUTE cut(10);
-SELECT is(pg_temp.pending(), 1, 'allowed: a LIMIT parameter of at least p_limit; 11 of the 12 jobs claimed so far');
-SELECT is((SELECT count(*)::int FROM public.videos WHERE status = 'processing'), 11,
+SELECT is(pg_temp.pending(), 1, 'allowed: a LIMIT parameter of at least p_limit; 12 of the 13 jobs claimed so far');
+SELECT is((SELECT count(*)::int FROM public.videos WHERE status = 'processing'), 12,
           'every claimed job was returned to a caller above');
 SELECT is(test.error_of('SELECT * FROM public.claim_video_jobs(5)'), NULL, 'a plain call still works');
 SELECT is(pg_temp.pending(), 0, 'and took the last one');
