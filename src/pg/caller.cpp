@@ -10,19 +10,35 @@ namespace sora::pg {
 
 namespace {
 
+// request.jwt.claims as jsonb, parsed at most once per call and only when a claim is not
+// in its legacy setting (as auth.uid()'s coalesce reads it only then); nullptr when unset
+// or empty. A malformed value raises jsonb's own 22P02, as auth.uid() does.
+struct Claims {
+  bool parsed = false;
+  Jsonb* json = nullptr;
+  Jsonb* get() {
+    if (!parsed) {
+      const char* text = GetConfigOption("request.jwt.claims", true, false);
+      if (text != nullptr && text[0] != '\0') {
+        json = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text)));
+      }
+      parsed = true;
+    }
+    return json;
+  }
+};
+
 // One claim, as coalesce(nullif(current_setting('request.jwt.claim.NAME', true), ''),
 // nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'NAME'): the
-// definitions of auth.uid() and auth.role() on Supabase. A malformed claims setting raises
-// jsonb's own 22P02, as those functions do. Returns a palloc'd string, or nullptr.
-const char* claim(const char* legacy_setting, const char* name) {
+// definitions of auth.uid() and auth.role() on Supabase. Returns a palloc'd string, or
+// nullptr.
+const char* claim(Claims& all, const char* legacy_setting, const char* name) {
   const char* legacy = GetConfigOption(legacy_setting, true, false);
   if (legacy != nullptr && legacy[0] != '\0') return legacy;
-  const char* claims = GetConfigOption("request.jwt.claims", true, false);
-  if (claims == nullptr || claims[0] == '\0') return nullptr;
-  Jsonb* json = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(claims)));
-  if (!JB_ROOT_IS_OBJECT(json)) return nullptr;
+  Jsonb* claims = all.get();
+  if (claims == nullptr || !JB_ROOT_IS_OBJECT(claims)) return nullptr;
   JsonbValue found;
-  if (getKeyJsonValueFromContainer(&json->root, name, static_cast<int>(std::strlen(name)),
+  if (getKeyJsonValueFromContainer(&claims->root, name, static_cast<int>(std::strlen(name)),
                                    &found) == nullptr ||
       found.type == jbvNull) {
     return nullptr;
@@ -37,13 +53,14 @@ const char* claim(const char* legacy_setting, const char* name) {
 Caller current_caller() {
   Caller caller;
   guarded([&] {
-    const char* sub = claim("request.jwt.claim.sub", "sub");
+    Claims claims;
+    const char* sub = claim(claims, "request.jwt.claim.sub", "sub");
     if (sub != nullptr) {
       // uuid's own input function: a sub that is not a uuid raises 22P02, as auth.uid() does.
       Datum id = DirectFunctionCall1(uuid_in, CStringGetDatum(sub));
       caller.user_id = uuid_value(id);
     }
-    const char* role = claim("request.jwt.claim.role", "role");
+    const char* role = claim(claims, "request.jwt.claim.role", "role");
     if (role != nullptr && std::strcmp(role, "service_role") == 0) {
       Oid service_role = get_role_oid("service_role", true);
       caller.is_service =
