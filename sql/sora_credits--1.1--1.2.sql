@@ -143,6 +143,245 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'sora_list_deleted_videos';
 
 ------------------------------------------------------------------------------------------
+-- Credit lots: every grant is a lot with its own expiry, spent in a fixed order
+------------------------------------------------------------------------------------------
+
+-- Expired credits leave the balance through a ledger entry of their own, so the ledger
+-- stays exact: for every user, credits = sum(amount) = sum(remaining) over the user's lots.
+ALTER TABLE @extschema@.credit_transactions
+  DROP CONSTRAINT credit_transactions_kind_check,
+  ADD CONSTRAINT credit_transactions_kind_check CHECK (
+    kind IN ('signup_bonus', 'purchase', 'grant', 'video_generation', 'refund', 'adjustment',
+             'expiry')),
+  DROP CONSTRAINT credit_transactions_sign,
+  ADD CONSTRAINT credit_transactions_sign CHECK (
+    CASE kind WHEN 'video_generation' THEN amount < 0
+              WHEN 'expiry' THEN amount < 0
+              WHEN 'adjustment' THEN true
+              ELSE amount > 0 END);
+
+-- What expired, kept with the other lifetime totals: credits = lifetime_granted -
+-- lifetime_spent + lifetime_refunded - lifetime_expired.
+ALTER TABLE @extschema@.profiles
+  ADD COLUMN lifetime_expired bigint NOT NULL DEFAULT 0 CHECK (lifetime_expired >= 0);
+
+CREATE TABLE @extschema@.credit_lots (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  user_id uuid NOT NULL REFERENCES @extschema@.profiles (id) ON DELETE CASCADE,
+  -- The ledger entry that created the lot: a grant, or the refund of a charge made before
+  -- 1.2; NULL for the balance an account had when it was upgraded to 1.2. No foreign key:
+  -- the entries and the lots go away together, with their user, and verify_ledger() checks it.
+  transaction_id bigint,
+  kind text NOT NULL CHECK (kind IN ('signup_bonus', 'purchase', 'grant', 'adjustment',
+                                     'refund', 'opening_balance')),
+  category text NOT NULL CHECK (category IN ('paid', 'promotional')),
+  amount bigint NOT NULL CHECK (amount > 0),
+  remaining bigint NOT NULL,
+  expires_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  CONSTRAINT credit_lots_remaining_range CHECK (remaining BETWEEN 0 AND amount)
+);
+COMMENT ON TABLE @extschema@.credit_lots IS
+  'Credits by grant: each lot has its own expiry; for every user, credits = sum(remaining).';
+
+-- A charge reads only the user's lots with credits left, in spending order (soonest expiry
+-- first, never-expiring last, then promotional before paid, then the oldest): spent lots
+-- are not in the index, so a charge does not slow down with the user's history.
+CREATE INDEX credit_lots_live_idx ON @extschema@.credit_lots
+  (user_id, expires_at, category DESC, created_at, id) WHERE remaining > 0;
+-- expire_credits() reads only the lots that can expire and still hold credits.
+CREATE INDEX credit_lots_expiring_idx ON @extschema@.credit_lots (expires_at)
+  WHERE remaining > 0 AND expires_at IS NOT NULL;
+-- list_credit_lots(), and deleting a user (the cascade finds the lots by user).
+CREATE INDEX credit_lots_user_idx ON @extschema@.credit_lots (user_id, created_at DESC);
+
+-- Which lots a ledger entry gave credits to (a grant, a refund) or took them from (a charge,
+-- an expiry): one row per entry and lot, so a charge's split can be read back and a refund
+-- returns to each lot what the charge took from it. Keyed by the user first: the owner's
+-- policy is a plain comparison, and deleting a user finds the rows by the key. No foreign
+-- key to the ledger or the lots: one to credit_transactions would make PostgreSQL refuse
+-- its TRUNCATE (0A000) before the ledger's guard can (42501); verify_ledger() checks them.
+CREATE TABLE @extschema@.credit_allocations (
+  user_id uuid NOT NULL REFERENCES @extschema@.profiles (id) ON DELETE CASCADE,
+  transaction_id bigint NOT NULL,
+  lot_id bigint NOT NULL,
+  amount bigint NOT NULL CHECK (amount > 0),
+  PRIMARY KEY (user_id, transaction_id, lot_id)
+);
+COMMENT ON TABLE @extschema@.credit_allocations IS
+  'How many credits each ledger entry took from (or, for a refund, returned to) each lot.';
+
+-- The rows of both tables and the lots' identity sequence are dumped (see the 1.0 script).
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.credit_lots', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.credit_allocations', '');
+SELECT pg_catalog.pg_extension_config_dump(
+  pg_catalog.pg_get_serial_sequence('@extschema@.credit_lots', 'id')::pg_catalog.regclass, '');
+
+-- Privileges: nothing by default (Supabase's default privileges would give every API role
+-- ALL), then SELECT of their own rows to users; only the functions write (the guards below).
+REVOKE ALL ON TABLE @extschema@.credit_lots, @extschema@.credit_allocations
+  FROM PUBLIC, anon, authenticated, service_role;
+REVOKE ALL ON SEQUENCE @extschema@.credit_lots_id_seq FROM PUBLIC, anon, authenticated, service_role;
+ALTER TABLE @extschema@.credit_lots ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.credit_allocations ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON @extschema@.credit_lots, @extschema@.credit_allocations TO authenticated, service_role;
+CREATE POLICY credit_lots_select_own ON @extschema@.credit_lots
+  FOR SELECT TO authenticated USING (user_id = (SELECT auth.uid()));
+CREATE POLICY credit_allocations_select_own ON @extschema@.credit_allocations
+  FOR SELECT TO authenticated USING (user_id = (SELECT auth.uid()));
+
+-- The same write guards as profiles and videos (see above).
+CREATE TRIGGER credit_lots_functions_only BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.credit_lots
+  FOR EACH ROW EXECUTE FUNCTION @extschema@.refuse_direct_change();
+CREATE TRIGGER credit_lots_functions_only_truncate BEFORE TRUNCATE ON @extschema@.credit_lots
+  FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.refuse_direct_change();
+CREATE TRIGGER credit_allocations_functions_only BEFORE INSERT OR UPDATE OR DELETE
+  ON @extschema@.credit_allocations FOR EACH ROW EXECUTE FUNCTION @extschema@.refuse_direct_change();
+CREATE TRIGGER credit_allocations_functions_only_truncate BEFORE TRUNCATE
+  ON @extschema@.credit_allocations FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.refuse_direct_change();
+ALTER TABLE @extschema@.credit_lots ENABLE ALWAYS TRIGGER credit_lots_functions_only,
+  ENABLE ALWAYS TRIGGER credit_lots_functions_only_truncate;
+ALTER TABLE @extschema@.credit_allocations ENABLE ALWAYS TRIGGER credit_allocations_functions_only,
+  ENABLE ALWAYS TRIGGER credit_allocations_functions_only_truncate;
+
+-- Upgrading: each positive balance becomes one never-expiring lot, with no ledger entry (the
+-- balance is already in the ledger). Its category is promotional when every grant the user
+-- received was promotional (grant, signup_bonus), else paid. A fresh install has no
+-- balances yet, so it creates none.
+INSERT INTO @extschema@.credit_lots (user_id, kind, category, amount, remaining)
+SELECT p.id, 'opening_balance',
+       CASE WHEN g.categories = ARRAY['promotional'] THEN 'promotional' ELSE 'paid' END,
+       p.credits, p.credits
+FROM @extschema@.profiles p
+LEFT JOIN (SELECT t.user_id,
+                  pg_catalog.array_agg(DISTINCT CASE WHEN t.kind IN ('grant', 'signup_bonus')
+                                                     THEN 'promotional' ELSE 'paid' END) AS categories
+           FROM @extschema@.credit_transactions t
+           WHERE t.kind IN ('purchase', 'grant', 'signup_bonus', 'adjustment')
+           GROUP BY t.user_id) g ON g.user_id = p.id
+WHERE p.credits > 0;
+
+-- grant_credits gains the lot's expiry and category. Its argument list changes, so it is
+-- dropped and created again, with its grants.
+DROP FUNCTION @extschema@.grant_credits(uuid, bigint, text, text, text);
+CREATE FUNCTION @extschema@.grant_credits(
+  p_user_id uuid, p_amount bigint, p_kind text DEFAULT 'purchase',
+  p_reference text DEFAULT NULL, p_description text DEFAULT NULL,
+  p_expires_at timestamptz DEFAULT NULL, p_category text DEFAULT NULL)
+RETURNS jsonb LANGUAGE c VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'sora_grant_credits';
+COMMENT ON FUNCTION @extschema@.grant_credits(uuid, bigint, text, text, text, timestamptz, text) IS
+  'Payments and admins: add a lot of credits to a user, idempotent per (kind, reference).';
+
+CREATE FUNCTION @extschema@.list_credit_lots()
+RETURNS SETOF @extschema@.credit_lots LANGUAGE c STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'sora_list_credit_lots';
+COMMENT ON FUNCTION @extschema@.list_credit_lots() IS
+  'Your credit lots: those with spendable credits first, in spending order, then the rest, newest first.';
+
+-- SECURITY DEFINER like the other service functions; EXECUTE decides who may call it.
+CREATE FUNCTION @extschema@.expire_credits()
+RETURNS jsonb LANGUAGE c VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'sora_expire_credits';
+COMMENT ON FUNCTION @extschema@.expire_credits() IS
+  'Scheduler: write off the credits left in expired lots, one expiry entry per lot.';
+
+-- verify_ledger() checks the lots too; its result gains columns, so it is created again.
+DROP FUNCTION @extschema@.verify_ledger();
+CREATE FUNCTION @extschema@.verify_ledger()
+RETURNS TABLE (user_id uuid, credits bigint, ledger_sum bigint, lots_remaining bigint, problem text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  WITH ledger AS (
+    SELECT t.user_id, sum(t.amount)::bigint AS total FROM @extschema@.credit_transactions t
+    GROUP BY t.user_id
+  ), lots AS (
+    SELECT l.user_id, sum(l.remaining)::bigint AS total FROM @extschema@.credit_lots l
+    GROUP BY l.user_id
+  ), accounts AS (
+    SELECT p.id, p.credits, COALESCE(g.total, 0) AS ledger_sum, COALESCE(l.total, 0) AS lots_remaining
+    FROM @extschema@.profiles p
+    LEFT JOIN ledger g ON g.user_id = p.id LEFT JOIN lots l ON l.user_id = p.id
+  ), moves AS (
+    -- What each entry gave to (+: grants, refunds) or took from (-: charges, expiries) each lot.
+    SELECT a.lot_id, CASE WHEN t.amount > 0 THEN a.amount ELSE -a.amount END AS delta
+    FROM @extschema@.credit_allocations a
+    JOIN @extschema@.credit_transactions t ON t.id = a.transaction_id
+  ), era AS (
+    -- A user's entries from their first one with allocations on were written by 1.2 or
+    -- later, and must have them; the earlier ones are folded into the opening lot (or, for
+    -- a charge refunded after the upgrade, into the lot its refund creates).
+    SELECT a.user_id, min(a.transaction_id) AS first_id FROM @extschema@.credit_allocations a
+    GROUP BY a.user_id
+  ), problems AS (
+    SELECT a.id AS user_id, 'balance differs from the sum of the ledger' AS problem
+    FROM accounts a WHERE a.credits <> a.ledger_sum
+    UNION ALL
+    SELECT a.id, 'balance differs from the credits remaining in the lots'
+    FROM accounts a WHERE a.credits <> a.lots_remaining
+    UNION ALL
+    -- A lot holds what its entries moved (an opening lot starts with its amount): its
+    -- remaining never rises but by a refund.
+    SELECT l.user_id, pg_catalog.format('lot %s: remaining %s, but its allocations give %s',
+                                        l.id, l.remaining, s.total)
+    FROM @extschema@.credit_lots l
+    LEFT JOIN (SELECT m.lot_id, sum(m.delta) AS moved FROM moves m GROUP BY m.lot_id) m
+      ON m.lot_id = l.id
+    CROSS JOIN LATERAL (SELECT CASE WHEN l.transaction_id IS NULL THEN l.amount ELSE 0 END
+                               + COALESCE(m.moved, 0) AS total) s
+    WHERE l.remaining <> s.total
+    UNION ALL
+    SELECT a.user_id, pg_catalog.format('allocation of entry %s to lot %s: not an entry and a lot of the user',
+                                        a.transaction_id, a.lot_id)
+    FROM @extschema@.credit_allocations a
+    WHERE NOT EXISTS (SELECT FROM @extschema@.credit_lots l WHERE l.id = a.lot_id AND l.user_id = a.user_id)
+       OR NOT EXISTS (SELECT FROM @extschema@.credit_transactions t
+                      WHERE t.id = a.transaction_id AND t.user_id = a.user_id)
+    UNION ALL
+    -- Every entry moves exactly its amount: a grant into its new lot, a charge and an
+    -- expiry out of lots, a refund back into the lots its charge took from (or, for a
+    -- charge made before 1.2, into a new lot).
+    SELECT t.user_id, pg_catalog.format('entry %s (%s, %s): its allocations move %s',
+                                        t.id, t.kind, t.amount, COALESCE(a.total, 0))
+    FROM @extschema@.credit_transactions t
+    LEFT JOIN (SELECT a.transaction_id, sum(a.amount) AS total FROM @extschema@.credit_allocations a
+               GROUP BY a.transaction_id) a ON a.transaction_id = t.id
+    LEFT JOIN era e ON e.user_id = t.user_id
+    WHERE pg_catalog.abs(t.amount) <> COALESCE(a.total, 0) AND (a.total IS NOT NULL OR t.id > e.first_id)
+    UNION ALL
+    SELECT r.user_id, pg_catalog.format('refund %s returned %s to lot %s, which its charge took %s from',
+                                        r.id, ra.amount, ra.lot_id, COALESCE(ca.amount, 0))
+    FROM @extschema@.credit_transactions r
+    JOIN @extschema@.credit_allocations ra ON ra.transaction_id = r.id
+    JOIN @extschema@.credit_lots l ON l.id = ra.lot_id
+    JOIN @extschema@.credit_transactions c ON c.video_id = r.video_id AND c.kind = 'video_generation'
+    LEFT JOIN @extschema@.credit_allocations ca ON ca.transaction_id = c.id AND ca.lot_id = ra.lot_id
+    WHERE r.kind = 'refund' AND l.transaction_id IS DISTINCT FROM r.id
+      AND ra.amount > COALESCE(ca.amount, 0)
+  )
+  SELECT a.id, a.credits, a.ledger_sum, a.lots_remaining, p.problem
+  FROM problems p JOIN accounts a ON a.id = p.user_id
+  ORDER BY a.id, p.problem
+$$;
+COMMENT ON FUNCTION @extschema@.verify_ledger() IS
+  'Every way an account breaks the ledger''s invariants, one row each; empty when consistent.';
+
+REVOKE ALL ON FUNCTION
+  @extschema@.grant_credits(uuid, bigint, text, text, text, timestamptz, text),
+  @extschema@.list_credit_lots(),
+  @extschema@.expire_credits(),
+  @extschema@.verify_ledger()
+FROM PUBLIC, anon, authenticated, service_role;
+-- Users list their own lots (and the backend for them); granting, expiring and checking
+-- are for the backend and operators only.
+GRANT EXECUTE ON FUNCTION @extschema@.list_credit_lots() TO authenticated, service_role;
+GRANT EXECUTE ON FUNCTION
+  @extschema@.grant_credits(uuid, bigint, text, text, text, timestamptz, text),
+  @extschema@.expire_credits(),
+  @extschema@.verify_ledger()
+TO service_role;
+
+------------------------------------------------------------------------------------------
 -- Nobody but a superuser can drop, disable or redirect what the ledger relies on
 ------------------------------------------------------------------------------------------
 
@@ -184,7 +423,8 @@ BEGIN
         'profiles_pkey', 'profiles_user_id_key',
         'videos_pkey', 'videos_user_idempotency_key', 'videos_user_active_idx',
         'videos_user_deleted_idx', 'videos_pending_idx', 'videos_user_inflight_idx',
-        'video_pricing_pkey']) i(name)
+        'video_pricing_pkey', 'credit_lots_pkey', 'credit_lots_live_idx',
+        'credit_lots_expiring_idx', 'credit_lots_user_idx', 'credit_allocations_pkey']) i(name)
       WHERE pg_catalog.to_regclass(v_schema || '.' || pg_catalog.quote_ident(i.name)) IS NULL
       UNION ALL
       SELECT 'trigger ' || g.name || ' on auth.users'

@@ -18,10 +18,12 @@ Datum list_deleted_videos(FunctionCallInfo fcinfo);
 // credits.cpp
 Datum get_credit_info(FunctionCallInfo fcinfo);
 Datum grant_credits(FunctionCallInfo fcinfo);
+Datum list_credit_lots(FunctionCallInfo fcinfo);
 // signup.cpp
 Datum handle_new_user(FunctionCallInfo fcinfo);
 // expire.cpp
 Datum expire_stale_videos(FunctionCallInfo fcinfo);
+Datum expire_credits(FunctionCallInfo fcinfo);
 // guards.cpp: trigger functions of profiles, videos and credit_transactions
 Datum refuse_direct_change(FunctionCallInfo fcinfo);
 Datum guard_ledger(FunctionCallInfo fcinfo);

@@ -8,6 +8,7 @@
 #include "api.hpp"
 #include "grant.hpp"
 #include "locks.hpp"
+#include "lots.hpp"
 #include "../core/no_postgres.hpp"  // last: see the file
 
 namespace sora::api {
@@ -16,14 +17,44 @@ namespace messages = core::messages;
 using core::JsonObject;
 using pg::Type;
 
-Datum get_credit_info(FunctionCallInfo fcinfo) {
-  // Every figure is a column the writers keep current, so the cost of this read does not
-  // grow with the user's history. STABLE: read-only, no lock.
-  static pg::Statement info(
-      "SELECT credits, credits_reserved, lifetime_granted, lifetime_spent, lifetime_refunded,"
-      "       active_videos, deleted_videos, last_transaction_at "
-      "FROM @extschema@.profiles WHERE id = $1",
+namespace {
+
+// What the user's live lots hold (1.2): by category, and the soonest expiry. Read from
+// credit_lots_live_idx, so its cost follows the live lots, never the history; expired lots
+// the sweep has not reached yet are left out, as a charge leaves them out.
+void add_lot_figures(JsonObject& out, const pg::Uuid& user) {
+  static pg::Statement live(
+      "SELECT COALESCE(sum(remaining) FILTER (WHERE category = 'paid'), 0)::bigint AS paid,"
+      "       COALESCE(sum(remaining) FILTER (WHERE category = 'promotional'), 0)::bigint AS promotional,"
+      "       min(expires_at) AS next_expires_at,"
+      "       COALESCE(sum(remaining) FILTER (WHERE expires_at = first_expiry), 0)::bigint AS next_credits "
+      "FROM (SELECT remaining, category, expires_at, min(expires_at) OVER () AS first_expiry"
+      "      FROM @extschema@.credit_lots"
+      "      WHERE user_id = $1 AND remaining > 0 AND (expires_at IS NULL OR expires_at > now())) l",
       {Type::kUuid});
+  pg::Result row = live.run({pg::param(user)}, pg::Access::kReadOnly);
+  std::int64_t paid = row.int64_at(0, "paid");
+  std::int64_t promotional = row.int64_at(0, "promotional");
+  // The spendable balance: cannot overflow, the lots add up to the stored balance.
+  out.integer("credits", paid + promotional)
+      .integer("credits_paid", paid)
+      .integer("credits_promotional", promotional);
+  if (std::optional<pg::Timestamp> next = row.optional_timestamp_at(0, "next_expires_at")) {
+    out.object("next_expiry", JsonObject()
+                                  .integer("credits", row.int64_at(0, "next_credits"))
+                                  .text("expires_at", pg::json_timestamp(*next)));
+  } else {
+    out.null("next_expiry");
+  }
+}
+
+}  // namespace
+
+Datum get_credit_info(FunctionCallInfo fcinfo) {
+  // Every other figure is a column the writers keep current, so the cost of this read does
+  // not grow with the user's history. STABLE: read-only, no lock.
+  static pg::Statement info(
+      "SELECT * FROM @extschema@.profiles WHERE id = $1", {Type::kUuid});
 
   std::optional<pg::Uuid> asked = pg::read_uuid(fcinfo, 0);
   pg::spi_begin(fcinfo);
@@ -40,7 +71,7 @@ Datum get_credit_info(FunctionCallInfo fcinfo) {
   JsonObject out;
   out.text("user_id", user->text());
   // Each figure under its column's name.
-  for (const char* bigint : {"credits", "credits_reserved", "lifetime_granted", "lifetime_spent",
+  for (const char* bigint : {"credits_reserved", "lifetime_granted", "lifetime_spent",
                              "lifetime_refunded"}) {
     out.integer(bigint, row.int64_at(0, bigint));
   }
@@ -52,12 +83,24 @@ Datum get_credit_info(FunctionCallInfo fcinfo) {
   } else {
     out.null("last_transaction_at");
   }
+  if (has_lots()) {
+    out.integer("lifetime_expired", row.int64_at(0, "lifetime_expired"));
+    add_lot_figures(out, *user);
+  } else {
+    // Before 1.2 a balance is one never-expiring amount, counted as paid.
+    std::int64_t credits = row.int64_at(0, "credits");
+    out.integer("lifetime_expired", 0)
+        .integer("credits", credits)
+        .integer("credits_paid", credits)
+        .integer("credits_promotional", 0)
+        .null("next_expiry");
+  }
   pg::spi_end();
   return pg::jsonb_result(out.str());
 }
 
-Grant add_grant(const pg::Uuid& user, const LockedProfile& profile, std::int64_t amount,
-                pg::Param kind, pg::Param reference, pg::Param description) {
+Grant add_grant(const pg::Uuid& user, const LockedProfile& profile, const GrantTerms& terms,
+                pg::Param reference, pg::Param description) {
   static pg::Statement write(
       "WITH profile AS ("
       "  UPDATE @extschema@.profiles SET credits = credits + $2,"
@@ -68,11 +111,36 @@ Grant add_grant(const pg::Uuid& user, const LockedProfile& profile, std::int64_t
       "  SELECT $1, $2, profile.credits, $3, $4, $5 FROM profile RETURNING id, balance_after",
       {Type::kUuid, Type::kInt8, Type::kText, Type::kText, Type::kText});
   // Both are checked, so neither rule depends on the other (the total is at least the balance).
-  core::require_room_for(amount, profile.credits);
-  core::require_room_for(amount, profile.lifetime_granted);
-  pg::Result written =
-      write.run({pg::param(user), pg::param(amount), kind, reference, description});
-  return {written.int64_at(0, "id"), written.int64_at(0, "balance_after")};
+  core::require_room_for(terms.amount, profile.credits);
+  core::require_room_for(terms.amount, profile.lifetime_granted);
+  std::string_view kind = core::kind_name(terms.kind);
+  pg::Result written = write.run(
+      {pg::param(user), pg::param(terms.amount), pg::param(kind), reference, description});
+  Grant grant{written.int64_at(0, "id"), written.int64_at(0, "balance_after")};
+  if (has_lots()) {
+    add_lot(user, grant.transaction_id, kind, terms.category, terms.amount, terms.expires_at);
+  }
+  return grant;
+}
+
+Datum list_credit_lots(FunctionCallInfo fcinfo) {
+  // Live lots (credits left, not expired) first, in the order a charge spends them; then the
+  // spent and expired ones, newest first.
+  static pg::Statement lots(
+      "SELECT l.* FROM @extschema@.credit_lots l,"
+      "  LATERAL (SELECT l.remaining > 0 AND (l.expires_at IS NULL OR l.expires_at > now()) AS live) s "
+      "WHERE l.user_id = $1 "
+      "ORDER BY s.live DESC, CASE WHEN s.live THEN l.expires_at END,"
+      "  CASE WHEN s.live THEN l.category END DESC, CASE WHEN s.live THEN l.created_at END,"
+      "  CASE WHEN s.live THEN l.id END, l.created_at DESC, l.id DESC",
+      {Type::kUuid});
+  pg::spi_begin(fcinfo);
+  // Without a signed-in user there is nobody whose lots to list: an empty list.
+  std::optional<pg::Uuid> user = pg::current_caller().user_id;
+  pg::Result rows = user ? lots.run({pg::param(*user)}, pg::Access::kReadOnly) : pg::Result();
+  pg::return_rows(fcinfo, rows);
+  pg::spi_end();
+  return Datum(0);
 }
 
 bool has_signup_bonus(const pg::Uuid& user) {
@@ -93,32 +161,47 @@ Datum grant_credits(FunctionCallInfo fcinfo) {
   pg::TextArg kind_arg = pg::read_text(fcinfo, 2);
   pg::TextArg reference = pg::read_text(fcinfo, 3);
   pg::TextArg description = pg::read_text(fcinfo, 4);
+  std::optional<pg::Timestamp> expires_at = pg::read_timestamp(fcinfo, 5);
+  pg::TextArg category_arg = pg::read_text(fcinfo, 6);
   core::GrantKind kind = core::validate(core::GrantRequest{
       user.has_value(), amount, kind_arg.view, reference.view, description.view});
+  GrantTerms terms{kind, *amount, core::grant_category(kind, category_arg.view), expires_at};
 
   pg::spi_begin(fcinfo);
   LockedProfile profile = lock_profile(*user);
+  std::int64_t balance = settle_lots(*user, profile.credits).balance;
   JsonObject out;
   out.boolean("success", true);
   if (reference.view) {
-    // A retried webhook: same (kind, reference) for the same user and amount is a replay.
+    // A retried webhook: the same (kind, reference) for the same user, amount and lot terms
+    // is a replay; checked before the expiry, so a retry is answered after that moment too.
     pg::Result earlier = earlier_grant.run({pg::param(kind_arg), pg::param(reference)});
     if (earlier.rows() > 0) {
-      if (!(earlier.uuid_at(0, "user_id") == *user) || earlier.int64_at(0, "amount") != *amount) {
+      std::int64_t transaction_id = earlier.int64_at(0, "id");
+      // A grant made before 1.2 has no lot: it was a never-expiring grant of its kind.
+      std::optional<LotTerms> lot = has_lots() ? lot_of(*user, transaction_id) : std::nullopt;
+      LotTerms then = lot ? *lot
+                          : LotTerms{std::string(core::category_name(
+                                         core::grant_category(kind, std::nullopt))),
+                                     std::nullopt};
+      if (!(earlier.uuid_at(0, "user_id") == *user) || earlier.int64_at(0, "amount") != *amount ||
+          then.category != core::category_name(terms.category) ||
+          then.expires_at != terms.expires_at) {
         throw messages::reference_mismatch();
       }
-      out.integer("transaction_id", earlier.int64_at(0, "id"))
+      out.integer("transaction_id", transaction_id)
           .integer("credits_granted", *amount)
-          .integer("credits_remaining", profile.credits)
+          .integer("credits_remaining", balance)
           .boolean("idempotent_replay", true);
       pg::spi_end();
       return pg::jsonb_result(out.str());
     }
   }
+  core::require_future_expiry(expires_at, pg::transaction_start());
   if (kind == core::GrantKind::kSignupBonus && has_signup_bonus(*user)) {
     throw messages::signup_bonus_already_granted();
   }
-  Grant grant = add_grant(*user, profile, *amount, pg::param(kind_arg), pg::param(reference),
+  Grant grant = add_grant(*user, profile, terms, pg::param(reference),
                           description.view ? pg::param(description)
                                            : pg::param(messages::grant_description(kind)));
   out.integer("transaction_id", grant.transaction_id)

@@ -10,6 +10,7 @@
 #include "../pg/settings.hpp"
 #include "api.hpp"
 #include "locks.hpp"
+#include "lots.hpp"
 #include "refund.hpp"
 #include "../core/no_postgres.hpp"  // last: see the file
 
@@ -49,6 +50,16 @@ Datum expire_stale_videos(FunctionCallInfo fcinfo) {
   return pg::jsonb_result(core::JsonObject()
                               .integer("expired", expiry.expired)
                               .integer("credits_refunded", expiry.credits_refunded)
+                              .str());
+}
+
+Datum expire_credits(FunctionCallInfo fcinfo) {
+  pg::spi_begin(fcinfo);
+  LotExpiry expiry = expire_due_lots();
+  pg::spi_end();
+  return pg::jsonb_result(core::JsonObject()
+                              .integer("lots_expired", expiry.lots_expired)
+                              .integer("credits_expired", expiry.credits_expired)
                               .str());
 }
 

@@ -35,6 +35,16 @@ LockedProfile lock_profile(const pg::Uuid& user_id) {
   return {row.int64_at(0, "credits"), row.int64_at(0, "lifetime_granted")};
 }
 
+std::optional<LockedProfile> try_lock_profile(const pg::Uuid& user_id) {
+  static pg::Statement lock(
+      "SELECT credits, lifetime_granted FROM @extschema@.profiles WHERE id = $1 "
+      "FOR UPDATE SKIP LOCKED",
+      {Type::kUuid});
+  pg::Result row = lock.run({pg::param(user_id)});
+  if (row.rows() == 0) return std::nullopt;
+  return LockedProfile{row.int64_at(0, "credits"), row.int64_at(0, "lifetime_granted")};
+}
+
 LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner) {
   static pg::Statement owner_of(
       "SELECT user_id FROM @extschema@.videos WHERE id = $1", {Type::kUuid});
@@ -54,20 +64,17 @@ LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner) {
 
 std::optional<LockedVideo> try_lock_stale_video(const pg::Uuid& video_id, const pg::Uuid& owner,
                                                 const core::IntervalParts& older_than) {
-  static pg::Statement lock_owner(
-      "SELECT credits FROM @extschema@.profiles WHERE id = $1 FOR UPDATE SKIP LOCKED",
-      {Type::kUuid});
   // The staleness is checked again on the locked row: it may have moved on since it was listed.
   static pg::Statement lock(
       "SELECT " SORA_LOCKED_VIDEO_COLUMNS " FROM @extschema@.videos "
       "WHERE id = $1 AND status IN ('pending', 'processing') AND updated_at < now() - $2 "
       "FOR UPDATE SKIP LOCKED",
       {Type::kUuid, Type::kInterval});
-  pg::Result profile = lock_owner.run({pg::param(owner)});
-  if (profile.rows() == 0) return std::nullopt;
+  std::optional<LockedProfile> profile = try_lock_profile(owner);
+  if (!profile) return std::nullopt;
   pg::Result row = lock.run({pg::param(video_id), pg::param(older_than)});
   if (row.rows() == 0) return std::nullopt;
-  return locked(owner, profile.int64_at(0, "credits"), row);
+  return locked(owner, profile->credits, row);
 }
 
 }  // namespace sora::api

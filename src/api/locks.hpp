@@ -23,6 +23,9 @@ struct LockedProfile {
 
 // SELECT ... FOR UPDATE of the profile. PT404 without a profile.
 LockedProfile lock_profile(const pg::Uuid& user_id);
+// The same without waiting (SKIP LOCKED): nullopt when another transaction holds it (or the
+// profile is gone), for the sweeps, which try again next time.
+std::optional<LockedProfile> try_lock_profile(const pg::Uuid& user_id);
 
 // A video read under its lock, with its owner's balance read under the profile lock.
 struct LockedVideo {

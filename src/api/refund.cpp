@@ -1,9 +1,11 @@
 // refund_locked: the refund of one locked video (see refund.hpp).
 #include <string>
+#include <vector>
 
 #include "../core/messages.hpp"
 #include "../core/pricing.hpp"
 #include "../core/video_state.hpp"
+#include "lots.hpp"
 #include "refund.hpp"
 #include "../core/no_postgres.hpp"  // last: see the file
 
@@ -33,20 +35,29 @@ Refund refund_locked(const pg::Uuid& video_id, const LockedVideo& video,
       {Type::kUuid, Type::kUuid, Type::kInt8, Type::kText, Type::kText});
 
   std::int64_t cost = video.credits_cost;
+  // The user's expired lots are written off first, so a lot that expired since the charge
+  // holds nothing when it is refunded.
+  SettledLots lots = settle_lots(video.owner, video.balance);
+  std::int64_t balance = lots.balance;
   Refund refund;
   if (core::refund_transition(video.status) == core::Transition::kAlreadyDone) {
-    refund.credits_remaining = video.balance;
+    refund.credits_remaining = balance;
     refund.transaction_id = refund_entry.run({pg::param(video_id)}).int64_at(0, "id");
     refund.already_refunded = true;
     return refund;
   }
-  core::require_room_for(cost, video.balance);
+  core::require_room_for(cost, balance);
+  std::vector<ChargedLot> charged = lots.enabled ? charge_allocations(video_id) : std::vector<ChargedLot>{};
   pg::Result written = write.run({pg::param(video.owner), pg::param(video_id), pg::param(cost),
                                   pg::param(reason),
                                   pg::param(messages::refund_description(reason))});
   refund.credits_refunded = cost;
   refund.credits_remaining = written.int64_at(0, "balance_after");
   refund.transaction_id = written.int64_at(0, "id");
+  if (lots.enabled) {
+    refund.credits_remaining = refund_to_lots(video.owner, refund.transaction_id, cost, charged,
+                                              refund.credits_remaining);
+  }
   return refund;
 }
 

@@ -8,6 +8,7 @@
 #include "api.hpp"
 #include "grant.hpp"
 #include "locks.hpp"
+#include "lots.hpp"
 #include "../core/no_postgres.hpp"  // last: see the file
 
 namespace sora::api {
@@ -33,8 +34,11 @@ void grant_signup_bonus(const pg::Uuid& user) {
   if (amount == 0) return;
   LockedProfile profile = lock_profile(user);
   if (has_signup_bonus(user)) return;
+  settle_lots(user, profile.credits);
   std::string description = core::messages::signup_description();
-  add_grant(user, profile, amount, pg::param(std::string_view("signup_bonus")),
+  add_grant(user, profile,
+            {core::GrantKind::kSignupBonus, amount, core::Category::kPromotional,
+             pg::signup_credits_expire_at()},
             pg::param(pg::TextArg{}), pg::param(description));
 }
 

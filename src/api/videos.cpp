@@ -12,6 +12,7 @@
 #include "../pg/settings.hpp"
 #include "api.hpp"
 #include "locks.hpp"
+#include "lots.hpp"
 #include "refund.hpp"
 #include "../core/no_postgres.hpp"  // last: see the file
 
@@ -62,8 +63,9 @@ struct Charge {
   std::string created_at;
 };
 
-// The whole charge, in the caller's transaction: lock the profile, replay check, price,
-// balance check, then video + balance + ledger entry in one statement.
+// The whole charge, in the caller's transaction: lock the profile, write off its expired
+// lots (1.2), replay check, price, balance check, then video + balance + ledger entry in one
+// statement, and the split over the lots.
 Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
   static pg::Statement price(
       "SELECT credits_per_second::bigint AS credits_per_second FROM @extschema@.video_pricing "
@@ -106,7 +108,8 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
   pg::Uuid user = signed_in_user();
   core::validate(core::VideoRequest{prompt.view, duration, resolution.view, model.view, key.view});
 
-  std::int64_t balance = lock_profile(user).credits;
+  SettledLots lots = settle_lots(user, lock_profile(user).credits);
+  std::int64_t balance = lots.spendable;
 
   Charge result;
   if (key.view) {
@@ -145,6 +148,7 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
   result.credits_remaining = written.int64_at(0, "credits");
   result.transaction_id = written.int64_at(0, "transaction_id");
   result.credits_charged = cost;
+  if (lots.enabled) take_from_lots(user, result.transaction_id, core::split_charge(lots.live, cost));
   return result;
 }
 

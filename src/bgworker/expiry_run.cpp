@@ -4,6 +4,7 @@
 #include <string>
 
 #include "../api/expire.hpp"
+#include "../api/lots.hpp"
 #include "../core/messages.hpp"
 #include "../pg/background.hpp"
 #include "../pg/settings.hpp"
@@ -26,6 +27,7 @@ void run_main(Oid database) {
   pg::Result extension = installed.run({}, pg::Access::kReadOnly);
   pg::LogLevel level = loud ? pg::LogLevel::kLog : pg::LogLevel::kDebug1;
   std::string line;
+  std::string lots_line;  // empty when no lot expired
   if (extension.rows() == 0) {
     line = messages::expiry_skipped_no_extension(name);
   } else if (std::string version = extension.text_at(0, "extversion"); version == "1.0") {
@@ -36,11 +38,19 @@ void run_main(Oid database) {
     line = messages::expiry_done(name, expiry.expired, expiry.credits_refunded,
                                  pg::job_timeout_text());
     level = expiry.expired > 0 ? pg::LogLevel::kLog : pg::LogLevel::kDebug1;
+    // 1.2: the credits left in expired lots, in the same transaction.
+    if (api::has_lots()) {
+      api::LotExpiry lots = api::expire_due_lots();
+      if (lots.lots_expired > 0) {
+        lots_line = messages::credits_expired(name, lots.lots_expired, lots.credits_expired);
+      }
+    }
   }
   pg::spi_end();
   pg::commit_worker_transaction();
   // After the commit: the line reports only what is done.
   pg::log_line(level, line);
+  if (!lots_line.empty()) pg::log_line(pg::LogLevel::kLog, lots_line);
 }
 
 }  // namespace sora::bgworker

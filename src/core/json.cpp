@@ -58,4 +58,10 @@ JsonObject& JsonObject::null(std::string_view name) {
   return *this;
 }
 
+JsonObject& JsonObject::object(std::string_view name, const JsonObject& value) {
+  key(name);
+  buffer_ += value.str();
+  return *this;
+}
+
 }  // namespace sora::core

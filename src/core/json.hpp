@@ -14,6 +14,7 @@ class JsonObject {
   JsonObject& integer(std::string_view key, std::int64_t value);
   JsonObject& boolean(std::string_view key, bool value);
   JsonObject& null(std::string_view key);
+  JsonObject& object(std::string_view key, const JsonObject& value);
 
   // The finished object, e.g. {"a":1,"b":"x"}.
   std::string str() const { return buffer_ + "}"; }

@@ -113,6 +113,15 @@ Error grant_kind_unknown() {
   return Error(kInvalidParameter, "p_kind must be one of purchase, grant, adjustment, signup_bonus.");
 }
 
+Error category_unknown() {
+  return Error(kInvalidParameter, "p_category must be paid or promotional.");
+}
+
+Error expiry_not_in_future() {
+  return Error(kInvalidParameter, "p_expires_at must be in the future.",
+               {}, "Give NULL for credits that never expire.");
+}
+
 Error url_not_http() {
   return Error(kInvalidParameter, "p_video_url must be an http:// or https:// URL.");
 }
@@ -254,6 +263,10 @@ std::string grant_description(GrantKind kind) {
 
 std::string signup_description() { return "Sign-up bonus"; }
 
+std::string lot_expiry_description(std::int64_t lot_id, std::string_view category) {
+  return "Credits expired (lot " + std::to_string(lot_id) + ", " + std::string(category) + ")";
+}
+
 std::string default_refund_reason() { return "Video generation failed."; }
 
 std::string expiry_reason() {
@@ -272,6 +285,12 @@ std::string expiry_done(std::string_view database, std::int64_t expired,
          (expired == 1 ? " stale video job" : " stale video jobs") + " in database " +
          quoted(database) + " and refunded " + std::to_string(credits_refunded) +
          " credits (sora_credits.job_timeout = " + std::string(job_timeout) + ")";
+}
+
+std::string credits_expired(std::string_view database, std::int64_t lots, std::int64_t credits) {
+  return "sora_credits: expired " + std::to_string(credits) + " credits left in " +
+         std::to_string(lots) + (lots == 1 ? " credit lot" : " credit lots") + " in database " +
+         quoted(database);
 }
 
 std::string expiry_skipped_no_database(std::string_view database) {

@@ -35,6 +35,8 @@ Error argument_too_long(std::string_view name, std::size_t max_chars);
 Error duration_out_of_range(std::int32_t min, std::int32_t max);
 Error amount_not_positive();
 Error grant_kind_unknown();
+Error category_unknown();
+Error expiry_not_in_future();
 Error url_not_http();
 Error claim_limit_out_of_range(std::int32_t max);
 Error older_than_invalid(std::string_view problem);  // problem: interval_problem()'s phrase
@@ -74,6 +76,8 @@ std::string charge_description(std::string_view model, std::string_view resoluti
 std::string refund_description(std::string_view reason);
 std::string grant_description(GrantKind kind);
 std::string signup_description();
+// The description of the ledger entry that writes off what was left in an expired lot.
+std::string lot_expiry_description(std::int64_t lot_id, std::string_view category);
 // The error_message of a video refunded without a reason.
 std::string default_refund_reason();
 // The error_message of a video refunded by expire_stale_videos.
@@ -82,6 +86,7 @@ std::string expiry_reason();
 // Log lines of the expiry background worker, for operators.
 std::string expiry_done(std::string_view database, std::int64_t expired,
                         std::int64_t credits_refunded, std::string_view job_timeout);
+std::string credits_expired(std::string_view database, std::int64_t lots, std::int64_t credits);
 std::string expiry_skipped_no_database(std::string_view database);
 std::string expiry_skipped_no_extension(std::string_view database);
 std::string expiry_skipped_old_version(std::string_view database, std::string_view version);

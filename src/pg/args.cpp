@@ -8,31 +8,44 @@
 
 namespace sora::pg {
 
+namespace {
+
+// NULL, or not declared at all: the library also serves the SQL functions of older
+// versions, some of which have fewer arguments (grant_credits before 1.2).
+bool absent(FunctionCallInfo fcinfo, int n) { return n >= PG_NARGS() || PG_ARGISNULL(n); }
+
+}  // namespace
+
 TextArg read_text(FunctionCallInfo fcinfo, int n) {
-  if (PG_ARGISNULL(n)) return {std::nullopt, Datum(0)};
+  if (absent(fcinfo, n)) return {std::nullopt, Datum(0)};
   text* value = guarded([&] { return PG_GETARG_TEXT_PP(n); });
   // The database is UTF8 (the install script requires it), so the bytes are UTF-8.
   return {std::string_view(VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)), PointerGetDatum(value)};
 }
 
 std::optional<std::int32_t> read_int32(FunctionCallInfo fcinfo, int n) {
-  if (PG_ARGISNULL(n)) return std::nullopt;
+  if (absent(fcinfo, n)) return std::nullopt;
   return PG_GETARG_INT32(n);
 }
 
 std::optional<std::int64_t> read_int64(FunctionCallInfo fcinfo, int n) {
-  if (PG_ARGISNULL(n)) return std::nullopt;
+  if (absent(fcinfo, n)) return std::nullopt;
   return PG_GETARG_INT64(n);
 }
 
 std::optional<Uuid> read_uuid(FunctionCallInfo fcinfo, int n) {
-  if (PG_ARGISNULL(n)) return std::nullopt;
+  if (absent(fcinfo, n)) return std::nullopt;
   return uuid_value(PG_GETARG_DATUM(n));
 }
 
 std::optional<core::IntervalParts> read_interval(FunctionCallInfo fcinfo, int n) {
-  if (PG_ARGISNULL(n)) return std::nullopt;
+  if (absent(fcinfo, n)) return std::nullopt;
   return parts(*PG_GETARG_INTERVAL_P(n));
+}
+
+std::optional<Timestamp> read_timestamp(FunctionCallInfo fcinfo, int n) {
+  if (absent(fcinfo, n)) return std::nullopt;
+  return PG_GETARG_TIMESTAMPTZ(n);
 }
 
 Datum jsonb_result(const std::string& json) {

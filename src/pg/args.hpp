@@ -16,6 +16,7 @@ std::optional<std::int32_t> read_int32(FunctionCallInfo fcinfo, int n);
 std::optional<std::int64_t> read_int64(FunctionCallInfo fcinfo, int n);
 std::optional<Uuid> read_uuid(FunctionCallInfo fcinfo, int n);
 std::optional<core::IntervalParts> read_interval(FunctionCallInfo fcinfo, int n);
+std::optional<Timestamp> read_timestamp(FunctionCallInfo fcinfo, int n);
 
 // A uuid datum, allocated in the caller's memory context.
 Datum uuid_result(const Uuid& uuid);

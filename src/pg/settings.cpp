@@ -19,11 +19,13 @@ const config_enum_entry kBonusMoments[] = {
 int max_inflight_value = 0;
 bool notify_new_jobs_value = false;  // read by SQL only: the videos_notify_new_job trigger
 char* restore_window_value = nullptr;
+char* signup_expire_after_value = nullptr;
 char* job_timeout_value = nullptr;
 char* expire_interval_value = nullptr;
 char* databases_value = nullptr;
 // The parsed intervals: the GUC "extra" of the current value, owned by the GUC machinery.
 const Interval* restore_window_parsed = nullptr;
+const Interval* signup_expire_after_parsed = nullptr;  // nullptr: never
 const Interval* job_timeout_parsed = nullptr;
 const Interval* expire_interval_parsed = nullptr;
 
@@ -70,6 +72,12 @@ bool check_restore_window(char** newval, void** extra, GucSource) {
   return check_interval(newval, extra, "sora_credits.restore_window", kDefaultRestoreWindow,
                         core::IntervalRule::kNotNegative);
 }
+// Empty (the default) means the sign-up bonus never expires.
+bool check_signup_expire_after(char** newval, void** extra, GucSource) {
+  if (*newval != nullptr && **newval == '\0') return true;
+  return check_interval(newval, extra, "sora_credits.signup_credits_expire_after", "30 days",
+                        core::IntervalRule::kPositive);
+}
 bool check_job_timeout(char** newval, void** extra, GucSource) {
   return check_interval(newval, extra, "sora_credits.job_timeout", kDefaultJobTimeout,
                         core::IntervalRule::kPositive);
@@ -104,6 +112,14 @@ void define_settings() {
                            "not anonymous; signup: when the auth.users row is created.",
                            &signup_bonus_at_value, signup_bonus_at_value, kBonusMoments, PGC_SUSET,
                            0, nullptr, nullptr, nullptr);
+  // SUSET like the bonus: a user who could lengthen it would keep promotional credits longer.
+  DefineCustomStringVariable("sora_credits.signup_credits_expire_after",
+                             "How long the sign-up bonus can be spent.",
+                             "A positive interval such as '30 days'; empty (the default) means "
+                             "the bonus never expires.",
+                             &signup_expire_after_value, "", PGC_SUSET, 0,
+                             check_signup_expire_after,
+                             assign_interval<&signup_expire_after_parsed>, nullptr);
   DefineCustomStringVariable("sora_credits.restore_window",
                              "How long after deletion a video can still be restored.",
                              "An interval such as '30 days'; 0 means deletions are final.",
@@ -154,6 +170,17 @@ core::IntervalParts job_timeout() { return parts(*job_timeout_parsed); }
 const char* expire_interval_text() { return expire_interval_value; }
 std::int64_t expire_interval_ms() { return core::interval_milliseconds(parts(*expire_interval_parsed)); }
 const char* expiry_databases() { return databases_value; }
+
+std::optional<Timestamp> signup_credits_expire_at() {
+  const Interval* after = signup_expire_after_parsed;
+  if (after == nullptr) return std::nullopt;
+  return guarded([&] {
+    return DatumGetTimestampTz(
+        DirectFunctionCall2(timestamptz_pl_interval,
+                            TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+                            IntervalPGetDatum(after)));
+  });
+}
 
 bool restore_window_passed(Timestamp deleted_at) {
   return guarded([&] {

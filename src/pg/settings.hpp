@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "../core/intervals.hpp"
 #include "../core/signup.hpp"
@@ -15,6 +16,9 @@ void define_settings();
 std::int64_t signup_credits();
 // sora_credits.signup_bonus_at: confirmation (default) or signup.
 core::BonusMoment signup_bonus_at();
+// sora_credits.signup_credits_expire_after (default empty: never): when a bonus granted now
+// expires, or nullopt.
+std::optional<Timestamp> signup_credits_expire_at();
 
 // sora_credits.restore_window: how long a deleted video can be restored (default 30 days).
 const char* restore_window_text();

@@ -16,6 +16,7 @@ namespace {
 // earlier call: after a rename, the old name may belong to another schema, whose look-alike
 // tables or views would otherwise run under the functions' rights.
 std::string bound_schema_sql;  // the bound schema's name, quoted for SQL
+Oid bound_schema_oid = InvalidOid;
 unsigned bound_generation = 0;  // changes whenever bound_schema_sql does
 
 }  // namespace
@@ -26,6 +27,7 @@ void bind_schema(Oid schema) {
     if (name == nullptr) elog(ERROR, "sora_credits: schema %u does not exist", schema);
     return quote_identifier(name);
   });
+  bound_schema_oid = schema;
   if (bound_schema_sql == quoted) return;
   bound_schema_sql = quoted;
   ++bound_generation;
@@ -44,6 +46,28 @@ Param param(std::string_view text) {
   });
   return {datum, false};
 }
+
+Param param(const std::vector<std::int64_t>& numbers) {
+  Datum array = guarded([&] {
+    auto* elements = static_cast<Datum*>(palloc(sizeof(Datum) * (numbers.empty() ? 1 : numbers.size())));
+    for (std::size_t i = 0; i < numbers.size(); ++i) elements[i] = Int64GetDatum(numbers[i]);
+    return PointerGetDatum(construct_array(elements, static_cast<int>(numbers.size()), INT8OID,
+                                           sizeof(std::int64_t), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+  });
+  return {array, false};
+}
+
+Param timestamp_param(std::optional<Timestamp> value) {
+  if (!value) return {Datum(0), true};
+  return {TimestampTzGetDatum(*value), false};
+}
+
+bool bound_schema_has_table(const char* name) {
+  Oid schema = bound_schema_oid;
+  return guarded([&] { return OidIsValid(get_relname_relid(name, schema)); });
+}
+
+Timestamp transaction_start() { return GetCurrentTransactionStartTimestamp(); }
 
 HeapTuple Result::tuple(std::uint64_t row) const { return table_->vals[row]; }
 TupleDesc Result::desc() const { return table_->tupdesc; }
@@ -65,6 +89,10 @@ std::int64_t Result::int64_at(std::uint64_t row, const char* column) const {
 
 std::int32_t Result::int32_at(std::uint64_t row, const char* column) const {
   return DatumGetInt32(required(row, column, INT4OID));
+}
+
+bool Result::bool_at(std::uint64_t row, const char* column) const {
+  return DatumGetBool(required(row, column, BOOLOID));
 }
 
 Oid Result::oid_at(std::uint64_t row, const char* column) const {

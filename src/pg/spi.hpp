@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "../core/intervals.hpp"
 #include "../core/uuid.hpp"
@@ -42,6 +43,9 @@ Param param(const Uuid& uuid);
 Param param(std::int64_t number);
 Param param(std::string_view text);  // copies into a new text datum
 Param param(const core::IntervalParts& interval);  // copies into a new interval datum
+Param param(const std::vector<std::int64_t>& numbers);  // copies into a new bigint[] datum
+// A timestamptz (Timestamp is an integer, so it has a name of its own); nullopt is NULL.
+Param timestamp_param(std::optional<Timestamp> value);
 
 class Result {
  public:
@@ -54,6 +58,7 @@ class Result {
   // accessors, for the columns that may be NULL, read NULL as nullopt.
   std::int64_t int64_at(std::uint64_t row, const char* column) const;
   std::int32_t int32_at(std::uint64_t row, const char* column) const;
+  bool bool_at(std::uint64_t row, const char* column) const;
   Oid oid_at(std::uint64_t row, const char* column) const;
   Uuid uuid_at(std::uint64_t row, const char* column) const;
   std::string text_at(std::uint64_t row, const char* column) const;
@@ -99,5 +104,12 @@ void spi_end();
 // the statements to the extension's schema once it is known.
 void spi_connect();
 void bind_schema(Oid schema);
+
+// Whether the bound schema has a table of this name: the library also serves databases
+// whose extension is still at an older version, which lack the newer tables.
+bool bound_schema_has_table(const char* name);
+
+// The start of the current transaction, which now() returns.
+Timestamp transaction_start();
 
 }  // namespace sora::pg

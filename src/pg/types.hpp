@@ -22,7 +22,14 @@ typedef struct _SPI_plan* SPIPlanPtr;
 namespace sora::pg {
 
 // The types of statement parameters, as the server's type OIDs.
-enum class Type : Oid { kInt8 = 20, kText = 25, kInterval = 1186, kUuid = 2950 };
+enum class Type : Oid {
+  kInt8 = 20,
+  kText = 25,
+  kInt8Array = 1016,
+  kTimestamptz = 1184,
+  kInterval = 1186,
+  kUuid = 2950
+};
 
 // A timestamptz: microseconds since 2000-01-01 00:00 UTC (the server's TimestampTz).
 using Timestamp = std::int64_t;

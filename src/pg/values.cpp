@@ -14,6 +14,8 @@ static_assert(std::is_same_v<Timestamp, TimestampTz>);
 static_assert(static_cast<Oid>(Type::kInt8) == INT8OID);
 static_assert(static_cast<Oid>(Type::kText) == TEXTOID);
 static_assert(static_cast<Oid>(Type::kInterval) == INTERVALOID);
+static_assert(static_cast<Oid>(Type::kInt8Array) == INT8ARRAYOID);
+static_assert(static_cast<Oid>(Type::kTimestamptz) == TIMESTAMPTZOID);
 static_assert(static_cast<Oid>(Type::kUuid) == UUIDOID);
 static_assert(sizeof(core::UuidBytes) == UUID_LEN);
 

@@ -11,14 +11,15 @@
 --  6. a JWT claim role = service_role in a session of another role.
 -- (5, settings from a connection's startup options, needs new connections: test/bgworker.)
 BEGIN;
-SELECT plan(75);
+SELECT plan(88);
 
 -- Roles of this test (rolled back with it): the database's owner, and an administrator
 -- with what Supabase's default privileges give postgres (ALL on the tables, BYPASSRLS).
 CREATE ROLE sec_db_owner NOLOGIN;
 CREATE ROLE sec_admin NOLOGIN BYPASSRLS;
 DO $$ BEGIN EXECUTE format('ALTER DATABASE %I OWNER TO sec_db_owner', current_database()); END $$;
-GRANT ALL ON public.profiles, public.videos, public.credit_transactions, public.video_pricing TO sec_admin;
+GRANT ALL ON public.profiles, public.videos, public.credit_transactions, public.video_pricing,
+  public.credit_lots, public.credit_allocations TO sec_admin;
 GRANT USAGE ON SCHEMA auth TO sec_admin;
 -- What the attacker's code would leave behind if it ran: who ran it.
 CREATE TABLE test.trap_log (ran_as text, is_superuser boolean);
@@ -226,7 +227,17 @@ FROM (VALUES
    'credit_transactions can be changed only through the sora_credits functions.'),
   ('UPDATE public.credit_transactions SET amount = amount', 'credit_transactions is append-only: ledger entries cannot be changed'),
   ('DELETE FROM public.credit_transactions', 'credit_transactions is append-only: ledger entries cannot be deleted'),
-  ('TRUNCATE public.credit_transactions', 'credit_transactions is append-only: ledger entries cannot be deleted')
+  ('TRUNCATE public.credit_transactions', 'credit_transactions is append-only: ledger entries cannot be deleted'),
+  ('UPDATE public.credit_lots SET remaining = amount', 'credit_lots can be changed only through the sora_credits functions.'),
+  ($$UPDATE public.credit_lots SET expires_at = NULL$$, 'credit_lots can be changed only through the sora_credits functions.'),
+  ($$INSERT INTO public.credit_lots (user_id, kind, category, amount, remaining)
+     SELECT id, 'grant', 'paid', 1000, 1000 FROM public.profiles$$,
+   'credit_lots can be changed only through the sora_credits functions.'),
+  ('DELETE FROM public.credit_lots', 'credit_lots can be changed only through the sora_credits functions.'),
+  ('TRUNCATE public.credit_lots', 'credit_lots can be changed only through the sora_credits functions.'),
+  ('UPDATE public.credit_allocations SET amount = 1', 'credit_allocations can be changed only through the sora_credits functions.'),
+  ('DELETE FROM public.credit_allocations', 'credit_allocations can be changed only through the sora_credits functions.'),
+  ('TRUNCATE public.credit_allocations', 'credit_allocations can be changed only through the sora_credits functions.')
 ) AS t(stmt, msg);
 SELECT is(test.error_of('UPDATE public.profiles SET credits = credits + 1000')->>'hint',
           'Credits are added with grant_credits(), spent with create_video_generation() and given back with refund_video_credits(); a correction is a grant of kind adjustment.',
@@ -245,7 +256,12 @@ FROM unnest(ARRAY['UPDATE public.profiles SET credits = credits + 1000',
                   'TRUNCATE public.videos CASCADE',
                   'UPDATE public.credit_transactions SET amount = amount',
                   'DELETE FROM public.credit_transactions',
-                  'TRUNCATE public.credit_transactions']) stmt;
+                  'TRUNCATE public.credit_transactions',
+                  'UPDATE public.credit_lots SET remaining = amount',
+                  'DELETE FROM public.credit_lots',
+                  'TRUNCATE public.credit_lots',
+                  'UPDATE public.credit_allocations SET amount = 1',
+                  'TRUNCATE public.credit_allocations']) stmt;
 RESET ROLE;
 RESET session_replication_role;
 SELECT ok(pg_temp.unchanged(), 'no balance, video or ledger entry changed');
@@ -260,9 +276,13 @@ SELECT lives_ok($$INSERT INTO public.credit_transactions (user_id, amount, balan
                 'administrator in replica mode: an INSERT (what a restore does) goes through');
 RESET ROLE;
 RESET session_replication_role;
-SELECT results_eq('SELECT user_id, credits, ledger_sum FROM public.verify_ledger()',
-                  $$VALUES ('11000000-0000-4000-8000-000000000001'::uuid, 83::bigint, 1083::bigint)$$,
-                  'and verify_ledger() names the account whose balance no longer matches');
+SELECT results_eq('SELECT user_id, credits, ledger_sum, lots_remaining, problem FROM public.verify_ledger()',
+                  $$VALUES ('11000000-0000-4000-8000-000000000001'::uuid, 83::bigint, 1083::bigint, 83::bigint,
+                            'balance differs from the sum of the ledger'),
+                           ('11000000-0000-4000-8000-000000000001'::uuid, 83::bigint, 1083::bigint, 83::bigint,
+                            format('entry %s (grant, 1000): its allocations move 0',
+                                   (SELECT max(id) FROM public.credit_transactions)))$$,
+                  'and verify_ledger() names the account whose balance no longer matches, and the entry without a lot');
 DELETE FROM before;  -- (the snapshot is not used below)
 
 -- The functions themselves still write (they run as the owner).

@@ -1,0 +1,190 @@
+#include "lots.hpp"
+
+#include <string>
+
+#include "../core/messages.hpp"
+#include "locks.hpp"
+#include "../core/no_postgres.hpp"  // last: see the file
+
+namespace sora::api {
+
+using pg::Type;
+
+namespace {
+
+// Writes off what is left in one lot: remaining to 0, the balance down by as much, and an
+// expiry entry whose allocation names the lot. Returns the balance after.
+std::int64_t expire_lot(const pg::Uuid& user, std::int64_t lot_id, std::string_view category) {
+  static pg::Statement write(
+      "WITH lot AS ("
+      "  UPDATE @extschema@.credit_lots l SET remaining = 0"
+      "  FROM (SELECT id, remaining FROM @extschema@.credit_lots WHERE id = $2 AND user_id = $1) o"
+      "  WHERE l.id = o.id AND o.remaining > 0 RETURNING o.remaining"
+      "), profile AS ("
+      "  UPDATE @extschema@.profiles SET credits = credits - lot.remaining,"
+      "         lifetime_expired = lifetime_expired + lot.remaining,"
+      "         last_transaction_at = now(), updated_at = now()"
+      "  FROM lot WHERE id = $1 RETURNING credits, lot.remaining"
+      "), entry AS ("
+      "  INSERT INTO @extschema@.credit_transactions"
+      "         (user_id, amount, balance_after, kind, description)"
+      "  SELECT $1, -profile.remaining, profile.credits, 'expiry', $3 FROM profile"
+      "  RETURNING id, balance_after"
+      "), allocation AS ("
+      "  INSERT INTO @extschema@.credit_allocations (transaction_id, lot_id, user_id, amount)"
+      "  SELECT entry.id, $2, $1, profile.remaining FROM entry, profile RETURNING transaction_id"
+      ") SELECT entry.balance_after FROM entry, allocation",
+      {Type::kUuid, Type::kInt8, Type::kText});
+  pg::Result written = write.run(
+      {pg::param(user), pg::param(lot_id),
+       pg::param(core::messages::lot_expiry_description(lot_id, category))});
+  return written.int64_at(0, "balance_after");
+}
+
+// Credits moved between an entry and its lots: taken (-1) or given back (+1), recorded
+// one allocation per lot.
+void move_credits(const pg::Uuid& user, std::int64_t transaction_id,
+                  const std::vector<core::Take>& takes, std::int64_t direction) {
+  static pg::Statement write(
+      "WITH moved AS ("
+      "  UPDATE @extschema@.credit_lots l SET remaining = l.remaining + $4 * m.amount"
+      "  FROM unnest($2::bigint[], $3::bigint[]) AS m(lot_id, amount)"
+      "  WHERE l.id = m.lot_id AND l.user_id = $1 RETURNING l.id"
+      ") INSERT INTO @extschema@.credit_allocations (transaction_id, lot_id, user_id, amount)"
+      "  SELECT $5, m.lot_id, $1, m.amount FROM unnest($2::bigint[], $3::bigint[]) AS m(lot_id, amount)"
+      "  RETURNING (SELECT count(*) FROM moved) AS moved",
+      {Type::kUuid, Type::kInt8Array, Type::kInt8Array, Type::kInt8, Type::kInt8});
+  std::vector<std::int64_t> lots;
+  std::vector<std::int64_t> amounts;
+  for (const core::Take& take : takes) {
+    lots.push_back(take.lot_id);
+    amounts.push_back(take.amount);
+  }
+  pg::Result written = write.run({pg::param(user), pg::param(lots), pg::param(amounts),
+                                  pg::param(direction), pg::param(transaction_id)});
+  // Every lot must have been there to move credits from or to.
+  if (written.rows() != takes.size() ||
+      (!takes.empty() && written.int64_at(0, "moved") != static_cast<std::int64_t>(takes.size()))) {
+    throw core::messages::row_missing();
+  }
+}
+
+}  // namespace
+
+bool has_lots() { return pg::bound_schema_has_table("credit_lots"); }
+
+SettledLots settle_lots(const pg::Uuid& user, std::int64_t balance) {
+  // Served by credit_lots_live_idx, in its order: the expired lots (soonest expires_at) come
+  // first, then the live ones in spending order.
+  static pg::Statement lots(
+      "SELECT id, remaining, category, (expires_at <= now()) IS TRUE AS expired "
+      "FROM @extschema@.credit_lots WHERE user_id = $1 AND remaining > 0 "
+      "ORDER BY expires_at, category DESC, created_at, id",
+      {Type::kUuid});
+  SettledLots settled;
+  settled.balance = balance;
+  settled.spendable = balance;
+  settled.enabled = has_lots();
+  if (!settled.enabled) return settled;
+  pg::Result rows = lots.run({pg::param(user)});
+  for (std::uint64_t i = 0; i < rows.rows(); ++i) {
+    core::LiveLot lot{rows.int64_at(i, "id"), rows.int64_at(i, "remaining")};
+    if (!rows.bool_at(i, "expired")) {
+      settled.live.push_back(lot);
+      continue;
+    }
+    settled.balance = expire_lot(user, lot.id, rows.text_at(i, "category"));
+    ++settled.lots_expired;
+    settled.credits_expired += lot.remaining;
+  }
+  settled.spendable = core::spendable(settled.live);
+  return settled;
+}
+
+void add_lot(const pg::Uuid& user, std::int64_t transaction_id, std::string_view kind,
+             core::Category category, std::int64_t amount, std::optional<pg::Timestamp> expires_at) {
+  // The entry's allocation to its lot records the credits it gave, like every other move.
+  static pg::Statement write(
+      "WITH lot AS ("
+      "  INSERT INTO @extschema@.credit_lots"
+      "         (user_id, transaction_id, kind, category, amount, remaining, expires_at)"
+      "  VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id"
+      ") INSERT INTO @extschema@.credit_allocations (transaction_id, lot_id, user_id, amount)"
+      "  SELECT $2, lot.id, $1, $5 FROM lot",
+      {Type::kUuid, Type::kInt8, Type::kText, Type::kText, Type::kInt8, Type::kTimestamptz});
+  write.run({pg::param(user), pg::param(transaction_id), pg::param(kind),
+             pg::param(core::category_name(category)), pg::param(amount),
+             pg::timestamp_param(expires_at)});
+}
+
+void take_from_lots(const pg::Uuid& user, std::int64_t transaction_id,
+                    const std::vector<core::Take>& takes) {
+  move_credits(user, transaction_id, takes, -1);
+}
+
+std::optional<LotTerms> lot_of(const pg::Uuid& user, std::int64_t transaction_id) {
+  static pg::Statement lot(
+      "SELECT l.category, l.expires_at FROM @extschema@.credit_allocations a "
+      "JOIN @extschema@.credit_lots l ON l.id = a.lot_id AND l.transaction_id = a.transaction_id "
+      "WHERE a.user_id = $1 AND a.transaction_id = $2",
+      {Type::kUuid, Type::kInt8});
+  pg::Result row = lot.run({pg::param(user), pg::param(transaction_id)});
+  if (row.rows() == 0) return std::nullopt;
+  return LotTerms{row.text_at(0, "category"), row.optional_timestamp_at(0, "expires_at")};
+}
+
+std::vector<ChargedLot> charge_allocations(const pg::Uuid& video_id) {
+  static pg::Statement allocations(
+      "SELECT a.lot_id, a.amount, l.category, (l.expires_at <= now()) IS TRUE AS expired "
+      "FROM @extschema@.credit_transactions t "
+      "JOIN @extschema@.credit_allocations a ON a.user_id = t.user_id AND a.transaction_id = t.id "
+      "JOIN @extschema@.credit_lots l ON l.id = a.lot_id "
+      "WHERE t.video_id = $1 AND t.kind = 'video_generation' ORDER BY a.lot_id",
+      {Type::kUuid});
+  pg::Result rows = allocations.run({pg::param(video_id)});
+  std::vector<ChargedLot> charged;
+  for (std::uint64_t i = 0; i < rows.rows(); ++i) {
+    charged.push_back({{rows.int64_at(i, "lot_id"), rows.int64_at(i, "amount")},
+                       rows.bool_at(i, "expired"), rows.text_at(i, "category")});
+  }
+  return charged;
+}
+
+std::int64_t refund_to_lots(const pg::Uuid& user, std::int64_t transaction_id, std::int64_t amount,
+                            const std::vector<ChargedLot>& charged, std::int64_t balance) {
+  if (charged.empty()) {
+    add_lot(user, transaction_id, "refund", core::Category::kPaid, amount, std::nullopt);
+    return balance;
+  }
+  std::vector<core::Take> takes;
+  for (const ChargedLot& lot : charged) takes.push_back(lot.take);
+  move_credits(user, transaction_id, takes, +1);
+  for (const ChargedLot& lot : charged) {
+    if (!lot.expired) continue;
+    balance = expire_lot(user, lot.take.lot_id, lot.category);
+  }
+  return balance;
+}
+
+LotExpiry expire_due_lots() {
+  // Listed without locks from credit_lots_expiring_idx, which holds only lots that can
+  // expire and have credits left; each user is then locked without waiting and settled,
+  // which reads the lots again under the lock.
+  static pg::Statement due(
+      "SELECT DISTINCT user_id FROM @extschema@.credit_lots "
+      "WHERE remaining > 0 AND expires_at IS NOT NULL AND expires_at <= now()",
+      {});
+  pg::Result users = due.run({});
+  LotExpiry expiry;
+  for (std::uint64_t i = 0; i < users.rows(); ++i) {
+    pg::Uuid user = users.uuid_at(i, "user_id");
+    std::optional<LockedProfile> profile = try_lock_profile(user);
+    if (!profile) continue;
+    SettledLots settled = settle_lots(user, profile->credits);
+    expiry.lots_expired += settled.lots_expired;
+    expiry.credits_expired += settled.credits_expired;
+  }
+  return expiry;
+}
+
+}  // namespace sora::api

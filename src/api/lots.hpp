@@ -1,0 +1,78 @@
+// Credit lots (1.2): every grant is a lot with its own expiry; a charge takes credits from
+// the user's live lots in spending order and records the split (credit_allocations); a
+// refund gives each lot back what its charge took; what is left in an expired lot is
+// written off by a ledger entry of kind expiry. Every function here needs the user's
+// profile lock (locks.hpp), which every change of a user's lots takes first.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../core/lots.hpp"
+#include "../pg/spi.hpp"
+
+namespace sora::api {
+
+// Whether the extension's tables have lots: the library also serves databases whose
+// extension is still at 1.0 or 1.1, where a balance is one number and none of this applies.
+bool has_lots();
+
+// A user's lots once the expired ones are written off.
+struct SettledLots {
+  bool enabled = false;             // has_lots(); when not, only balance and spendable are set
+  std::vector<core::LiveLot> live;  // in spending order
+  std::int64_t balance = 0;         // the stored balance now
+  std::int64_t spendable = 0;       // what the live lots hold: the balance, as the invariants say
+  std::int64_t lots_expired = 0;
+  std::int64_t credits_expired = 0;
+};
+
+// Writes off (one expiry entry each) the user's lots that are past expires_at with credits
+// left, and returns the live lots. `balance` is the stored balance read under the lock.
+// Every change of a user's credits starts with it, so credits past their expiry are never
+// spent nor counted, even before a sweep reached them.
+SettledLots settle_lots(const pg::Uuid& user, std::int64_t balance);
+
+// A new lot of `amount` for the ledger entry that created it (and that entry's allocation).
+void add_lot(const pg::Uuid& user, std::int64_t transaction_id, std::string_view kind,
+             core::Category category, std::int64_t amount, std::optional<pg::Timestamp> expires_at);
+
+// The category and expiry of the lot a grant created; nullopt for a grant made before 1.2.
+struct LotTerms {
+  std::string category;
+  std::optional<pg::Timestamp> expires_at;
+};
+std::optional<LotTerms> lot_of(const pg::Uuid& user, std::int64_t transaction_id);
+
+// Takes a charge's split from its lots and records it under the charge's entry.
+void take_from_lots(const pg::Uuid& user, std::int64_t transaction_id,
+                    const std::vector<core::Take>& takes);
+
+// What the charge of a video took from each lot.
+struct ChargedLot {
+  core::Take take;
+  bool expired = false;  // the lot is past its expires_at now
+  std::string category;
+};
+std::vector<ChargedLot> charge_allocations(const pg::Uuid& video_id);
+
+// The lot side of a refund entry of `amount`, after settle_lots: gives each lot back what
+// the charge took, and writes off at once what it gave to lots that have expired, so a
+// refund never revives expired credits; a charge made before 1.2 (no allocations) is
+// refunded as a new never-expiring paid lot. Returns the balance after.
+std::int64_t refund_to_lots(const pg::Uuid& user, std::int64_t transaction_id, std::int64_t amount,
+                            const std::vector<ChargedLot>& charged, std::int64_t balance);
+
+// expire_credits(): settles every user who has lots past expires_at with credits left and
+// whose profile no other transaction holds (SKIP LOCKED: a busy user is settled by their own
+// call, or the next sweep).
+struct LotExpiry {
+  std::int64_t lots_expired = 0;
+  std::int64_t credits_expired = 0;
+};
+LotExpiry expire_due_lots();
+
+}  // namespace sora::api
