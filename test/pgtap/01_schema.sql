@@ -2,7 +2,7 @@
 -- tables, columns, keys, constraints (by behaviour where the contract gives no name),
 -- indexes, RLS, function signatures and security, pg_dump registration, seed rows, settings.
 BEGIN;
-SELECT plan(224);
+SELECT plan(260);
 
 -- Helper: the definitions of the unique indexes of a table.
 CREATE FUNCTION pg_temp.unique_indexes(p_table regclass) RETURNS SETOF text
@@ -23,7 +23,8 @@ $$;
 -- Tables and columns (contract columns with their types; extra columns are allowed)
 ------------------------------------------------------------------------------------------
 SELECT has_table('public', t, format('table public.%s exists', t))
-FROM unnest(ARRAY['video_pricing', 'profiles', 'videos', 'credit_transactions']::name[]) t;
+FROM unnest(ARRAY['video_pricing', 'profiles', 'videos', 'credit_transactions', 'credit_lots',
+                   'credit_allocations']::name[]) t;
 
 SELECT col_type_is('public', t, c, ty, format('%s.%s is %s', t, c, ty))
 FROM (VALUES
@@ -60,7 +61,22 @@ FROM (VALUES
   ('credit_transactions', 'kind', 'text'),
   ('credit_transactions', 'reference', 'text'),
   ('credit_transactions', 'description', 'text'),
-  ('credit_transactions', 'created_at', 'timestamp with time zone')
+  ('credit_transactions', 'created_at', 'timestamp with time zone'),
+  -- 1.2: credit lots
+  ('profiles', 'lifetime_expired', 'bigint'),
+  ('credit_lots', 'id', 'bigint'),
+  ('credit_lots', 'user_id', 'uuid'),
+  ('credit_lots', 'transaction_id', 'bigint'),
+  ('credit_lots', 'kind', 'text'),
+  ('credit_lots', 'category', 'text'),
+  ('credit_lots', 'amount', 'bigint'),
+  ('credit_lots', 'remaining', 'bigint'),
+  ('credit_lots', 'expires_at', 'timestamp with time zone'),
+  ('credit_lots', 'created_at', 'timestamp with time zone'),
+  ('credit_allocations', 'transaction_id', 'bigint'),
+  ('credit_allocations', 'lot_id', 'bigint'),
+  ('credit_allocations', 'user_id', 'uuid'),
+  ('credit_allocations', 'amount', 'bigint')
 ) AS cols(t, c, ty);
 
 -- credit_transactions.id: "bigint identity or uuid".
@@ -235,7 +251,8 @@ SELECT is((SELECT pg_get_expr(indpred, indrelid) FROM pg_index
 ------------------------------------------------------------------------------------------
 SELECT is((SELECT relrowsecurity FROM pg_class WHERE oid = format('public.%I', t)::regclass),
           true, format('RLS enabled on %s', t))
-FROM unnest(ARRAY['video_pricing', 'profiles', 'videos', 'credit_transactions']) t;
+FROM unnest(ARRAY['video_pricing', 'profiles', 'videos', 'credit_transactions', 'credit_lots',
+                   'credit_allocations']) t;
 
 ------------------------------------------------------------------------------------------
 -- Functions: signature and defaults, result, SECURITY DEFINER, pinned search_path,
@@ -256,10 +273,12 @@ INSERT INTO expected_functions VALUES
   ('refund_video_credits(uuid,text)', 'p_video_id uuid, p_reason text DEFAULT NULL::text', 'jsonb', 'c', 'v'),
   ('complete_video_generation(uuid,text)', 'p_video_id uuid, p_video_url text', 'jsonb', 'c', 'v'),
   ('claim_video_jobs(integer)', 'p_limit integer DEFAULT 1', 'SETOF videos', 'c', 'v'),
-  ('grant_credits(uuid,bigint,text,text,text)',
-   $$p_user_id uuid, p_amount bigint, p_kind text DEFAULT 'purchase'::text, p_reference text DEFAULT NULL::text, p_description text DEFAULT NULL::text$$,
+  ('grant_credits(uuid,bigint,text,text,text,timestamptz,text)',
+   $$p_user_id uuid, p_amount bigint, p_kind text DEFAULT 'purchase'::text, p_reference text DEFAULT NULL::text, p_description text DEFAULT NULL::text, p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_category text DEFAULT NULL::text$$,
    'jsonb', 'c', 'v'),
-  ('verify_ledger()', '', 'TABLE(user_id uuid, credits bigint, ledger_sum bigint)', 'sql', NULL),
+  ('verify_ledger()', '', 'TABLE(user_id uuid, credits bigint, ledger_sum bigint, lots_remaining bigint, problem text)', 'sql', NULL),
+  ('list_credit_lots()', '', 'SETOF credit_lots', 'c', 's'),
+  ('expire_credits()', '', 'jsonb', 'c', 'v'),
   ('handle_new_user()', '', 'trigger', 'c', 'v');
 
 SELECT is(pg_get_function_arguments(to_regprocedure('public.' || sig)), args,
@@ -305,9 +324,11 @@ SELECT is((SELECT count(*)::int FROM pg_trigger
 SELECT is(ARRAY(SELECT c::regclass::text FROM pg_extension e, unnest(e.extconfig) c
                 WHERE e.extname = 'sora_credits' ORDER BY 1),
           ARRAY(SELECT x FROM unnest(ARRAY['credit_transactions', 'profiles', 'video_pricing', 'videos',
-                     pg_get_serial_sequence('public.credit_transactions', 'id')::regclass::text]) x
+                     'credit_lots', 'credit_allocations',
+                     pg_get_serial_sequence('public.credit_transactions', 'id')::regclass::text,
+                     pg_get_serial_sequence('public.credit_lots', 'id')::regclass::text]) x
                 ORDER BY 1),
-          'extconfig lists the 4 tables and the credit_transactions identity sequence');
+          'extconfig lists the 6 tables and the identity sequences of the ledger and the lots');
 
 ------------------------------------------------------------------------------------------
 -- video_pricing seed rows, exactly

@@ -60,7 +60,8 @@ SELECT is(test.res('vic_fresh'),
           jsonb_build_object('user_id', '05000000-0000-4000-8000-000000000002', 'credits', 0,
                              'credits_reserved', 0, 'lifetime_granted', 0, 'lifetime_spent', 0,
                              'lifetime_refunded', 0, 'active_videos', 0, 'deleted_videos', 0,
-                             'last_transaction_at', NULL),
+                             'last_transaction_at', NULL, 'lifetime_expired', 0, 'credits_paid', 0,
+                             'credits_promotional', 0, 'next_expiry', NULL),
           'get_credit_info of a fresh account: zeros and last_transaction_at null');
 
 ------------------------------------------------------------------------------------------
@@ -182,14 +183,16 @@ INSERT INTO test.res SELECT 'info_service', public.get_credit_info('05000000-000
 RESET ROLE;
 
 SELECT is((SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(test.res('info_own')) k),
-          ARRAY['active_videos', 'credits', 'credits_reserved', 'deleted_videos', 'last_transaction_at',
-                'lifetime_granted', 'lifetime_refunded', 'lifetime_spent', 'user_id'],
+          ARRAY['active_videos', 'credits', 'credits_paid', 'credits_promotional', 'credits_reserved',
+                'deleted_videos', 'last_transaction_at', 'lifetime_expired', 'lifetime_granted',
+                'lifetime_refunded', 'lifetime_spent', 'next_expiry', 'user_id'],
           'get_credit_info returns exactly the contract keys');
 SELECT is(test.res('info_own') - 'last_transaction_at',
           '{"user_id": "05000000-0000-4000-8000-000000000001", "credits": 115, "credits_reserved": 5,
             "lifetime_granted": 135, "lifetime_spent": 50, "lifetime_refunded": 30,
-            "active_videos": 2, "deleted_videos": 1}'::jsonb,
-          'get_credit_info: credits 115, reserved 5, granted 135, spent 50, refunded 30, 2 active, 1 deleted');
+            "active_videos": 2, "deleted_videos": 1, "lifetime_expired": 0, "credits_paid": 105,
+            "credits_promotional": 10, "next_expiry": null}'::jsonb,
+          'get_credit_info: credits 115 (105 paid, 10 promotional), reserved 5, granted 135, spent 50, refunded 30, 2 active, 1 deleted');
 SELECT is((test.res('info_own')->>'last_transaction_at')::timestamptz,
           (SELECT max(created_at) FROM public.credit_transactions WHERE user_id = '05000000-0000-4000-8000-000000000001'),
           'get_credit_info: last_transaction_at is the time of the last ledger entry');
@@ -249,9 +252,12 @@ SELECT throws_ok('SELECT * FROM public.verify_ledger()', '42501',
 RESET ROLE;
 UPDATE public.profiles SET credits = credits + 7 WHERE id = '05000000-0000-4000-8000-000000000002';
 SELECT test.act_as('service_role');
-SELECT results_eq('SELECT user_id, credits, ledger_sum FROM public.verify_ledger()',
-                  $$VALUES ('05000000-0000-4000-8000-000000000002'::uuid, 8::bigint, 1::bigint)$$,
-                  'verify_ledger() reports a balance that differs from its ledger');
+SELECT results_eq('SELECT user_id, credits, ledger_sum, lots_remaining, problem FROM public.verify_ledger()',
+                  $$VALUES ('05000000-0000-4000-8000-000000000002'::uuid, 8::bigint, 1::bigint, 1::bigint,
+                            'balance differs from the credits remaining in the lots'),
+                           ('05000000-0000-4000-8000-000000000002'::uuid, 8::bigint, 1::bigint, 1::bigint,
+                            'balance differs from the sum of the ledger')$$,
+                  'verify_ledger() reports a balance that differs from its ledger and from its lots');
 RESET ROLE;
 
 ------------------------------------------------------------------------------------------

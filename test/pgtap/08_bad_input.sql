@@ -91,6 +91,8 @@ INSERT INTO params VALUES
   ('grant_credits', 'p_kind', 'text', $$'purchase'$$),
   ('grant_credits', 'p_reference', 'text', 'NULL'),
   ('grant_credits', 'p_description', 'text', 'NULL'),
+  ('grant_credits', 'p_expires_at', 'timestamp with time zone', 'NULL'),
+  ('grant_credits', 'p_category', 'text', 'NULL'),
   ('expire_stale_videos', 'p_older_than', 'interval', 'NULL');
 
 -- The values tried. Lengths are in characters; the long ones are multibyte (Vietnamese
@@ -110,7 +112,9 @@ INSERT INTO inputs VALUES
   ('2048-char URL', 'https://cdn.example.com/' || repeat('ệ', 2024)),
   ('2049-char URL', 'https://cdn.example.com/' || repeat('ệ', 2025)),
   ('nil uuid', '00000000-0000-0000-0000-000000000000'),
-  ('short uuid', '3b241101-e2bb-4255-8caf-4136c566a96');
+  ('short uuid', '3b241101-e2bb-4255-8caf-4136c566a96'),
+  ('past', '2000-01-01 00:00:00+00'), ('far future', '2999-01-01 00:00:00+00'),
+  ('-infinity', '-infinity'), ('paid', 'paid'), ('promotional', 'promotional'), ('Paid', 'Paid');
 INSERT INTO inputs SELECT 'SQL in a URL', 'https://cdn.example.com/v.mp4?q=' || value FROM inputs WHERE name = 'SQL';
 INSERT INTO inputs SELECT n, n FROM unnest(ARRAY['-9223372036854775808', '-2147483648', '-1', '0', '1', '60',
   '61', '100', '101', '2147483647', '2147483648', '9223372036854775807', '9223372036854775808']) n;
@@ -135,8 +139,21 @@ BEGIN
   RETURN v;
 END
 $$;
+CREATE FUNCTION pg_temp.lot_field(p_result jsonb, p_column text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  v text;
+BEGIN
+  EXECUTE format('SELECT %I::text FROM public.credit_lots WHERE transaction_id = $1', p_column) INTO v
+    USING (p_result->>'transaction_id')::bigint;
+  RETURN v;
+END
+$$;
 CREATE TEMP TABLE checks (name text PRIMARY KEY, test text);
 INSERT INTO checks VALUES
+  ('the lot never expires', $$pg_temp.lot_field($1, 'amount') = '1' AND pg_temp.lot_field($1, 'expires_at') IS NULL$$),
+  ('the lot expires at p_expires_at', $$pg_temp.lot_field($1, 'expires_at')::timestamptz = $2::timestamptz$$),
+  ('the lot is paid, as a purchase', $$pg_temp.lot_field($1, 'category') = 'paid'$$),
+  ('the lot is of p_category', $$pg_temp.lot_field($1, 'category') = $2$$),
   ('stored as the prompt', $$pg_temp.video_field($1, 'prompt') = $2$$),
   ('charged 1 credit per second', $$pg_temp.video_field($1, 'credits_cost') = $2$$),
   ('stored as the resolution', $$pg_temp.video_field($1, 'resolution') = $2$$),
@@ -281,7 +298,21 @@ INSERT INTO cases (param, fn, input, caller, state, expect) VALUES
   ('p_older_than', NULL, '0', NULL, '22023', 'p_older_than must be positive (more than 0, with no negative part).'),
   ('p_older_than', NULL, '-1', NULL, '22023', 'p_older_than must be positive (more than 0, with no negative part).'),
   ('p_older_than', NULL, 'empty', NULL, '22007', 'invalid input syntax for type interval: ""'),
-  ('p_older_than', NULL, 'SQL', NULL, '22007', 'invalid input syntax for type interval: "%s"');
+  ('p_older_than', NULL, 'SQL', NULL, '22007', 'invalid input syntax for type interval: "%s"'),
+  ('p_expires_at', NULL, 'NULL', NULL, 'ok', 'the lot never expires'),
+  ('p_expires_at', NULL, 'far future', NULL, 'ok', 'the lot expires at p_expires_at'),
+  ('p_expires_at', NULL, 'past', NULL, '22023', 'p_expires_at must be in the future.'),
+  ('p_expires_at', NULL, '-infinity', NULL, '22023', 'p_expires_at must be in the future.'),
+  ('p_expires_at', NULL, 'empty', NULL, '22007', 'invalid input syntax for type timestamp with time zone: ""'),
+  ('p_expires_at', NULL, 'SQL', NULL, '22007', 'invalid input syntax for type timestamp with time zone: "%s"'),
+  ('p_category', NULL, 'NULL', NULL, 'ok', 'the lot is paid, as a purchase'),
+  ('p_category', NULL, 'paid', NULL, 'ok', 'the lot is of p_category'),
+  ('p_category', NULL, 'promotional', NULL, 'ok', 'the lot is of p_category'),
+  ('p_category', NULL, 'Paid', NULL, '22023', 'p_category must be paid or promotional.'),
+  ('p_category', NULL, 'empty', NULL, '22023', 'p_category must be paid or promotional.'),
+  ('p_category', NULL, 'blank', NULL, '22023', 'p_category must be paid or promotional.'),
+  ('p_category', NULL, '1 MB', NULL, '22023', 'p_category must be paid or promotional.'),
+  ('p_category', NULL, 'SQL', NULL, '22023', 'p_category must be paid or promotional.');
 
 ------------------------------------------------------------------------------------------
 -- The calls, generated from the cases

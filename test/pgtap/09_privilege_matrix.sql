@@ -75,7 +75,13 @@ INSERT INTO fn_matrix VALUES
    'denied', 'denied', 'denied', '1', 'denied'),
   ('claim_video_jobs(integer)', 'SELECT * FROM public.claim_video_jobs(100)',
    'denied', 'denied', 'denied', '3', 'denied'),
-  ('grant_credits(uuid,bigint,text,text,text)', $$SELECT public.grant_credits(pg_temp.uid('alice'), 10)$$,
+  ('grant_credits(uuid,bigint,text,text,text,timestamp with time zone,text)',
+   $$SELECT public.grant_credits(pg_temp.uid('alice'), 10, p_expires_at => now() + interval '1 day')$$,
+   'denied', 'denied', 'denied', '1', 'denied'),
+  -- Each user lists their own lots (bob has his sign-up lot); service_role has no sub.
+  ('list_credit_lots()', 'SELECT * FROM public.list_credit_lots()',
+   'denied', '1', '1', '0', 'denied'),
+  ('expire_credits()', 'SELECT public.expire_credits()',
    'denied', 'denied', 'denied', '1', 'denied'),
   ('verify_ledger()', 'SELECT * FROM public.verify_ledger()',
    'denied', 'denied', 'denied', '0', 'denied'),
@@ -106,7 +112,12 @@ INSERT INTO table_spec VALUES
    $$(user_id, prompt, model, resolution, duration_seconds, credits_cost)
      VALUES (pg_temp.uid('alice'), 'free video', 'sora-2-pro', '1080p', 60, 1)$$, 'deleted_at = NULL'),
   ('credit_transactions', $$user_id = pg_temp.uid('alice')$$,
-   $$(user_id, amount, balance_after, kind) VALUES (pg_temp.uid('alice'), 1000, 1070, 'grant')$$, 'amount = 1000');
+   $$(user_id, amount, balance_after, kind) VALUES (pg_temp.uid('alice'), 1000, 1070, 'grant')$$, 'amount = 1000'),
+  ('credit_lots', $$user_id = pg_temp.uid('alice')$$,
+   $$(user_id, kind, category, amount, remaining) VALUES (pg_temp.uid('alice'), 'grant', 'paid', 1000, 1000)$$,
+   'remaining = amount'),
+  ('credit_allocations', $$user_id = pg_temp.uid('alice')$$,
+   $$(user_id, transaction_id, lot_id, amount) VALUES (pg_temp.uid('alice'), 1, 1, 1000)$$, 'amount = 1000');
 -- The statements (%1$I table, %2$s the owner's rows, %3$s new row, %4$s change).
 CREATE TEMP TABLE ops (op text PRIMARY KEY, stmt text);
 INSERT INTO ops VALUES
@@ -155,7 +166,24 @@ INSERT INTO table_matrix VALUES
   ('credit_transactions', 'TRUNCATE',       'denied', 'denied', 'denied', 'denied', 'denied'),
   ('credit_transactions', 'SELECT FOR UPDATE', 'denied', 'denied', 'denied', 'denied', 'denied'),
   ('credit_transactions', 'SELECT FOR SHARE', 'denied', 'denied', 'denied', 'denied', 'denied'),
-  ('credit_transactions', 'SELECT FOR KEY SHARE', 'denied', 'denied', 'denied', 'denied', 'denied');
+  ('credit_transactions', 'SELECT FOR KEY SHARE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  -- 1.2: alice has her sign-up lot, and allocations for its grant and her two charges.
+  ('credit_lots', 'SELECT', 'denied', '1', '0', '1', 'denied'),
+  ('credit_lots', 'INSERT', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('credit_lots', 'UPDATE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('credit_lots', 'DELETE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('credit_lots', 'TRUNCATE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('credit_lots', 'SELECT FOR UPDATE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('credit_lots', 'SELECT FOR SHARE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('credit_lots', 'SELECT FOR KEY SHARE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('credit_allocations', 'SELECT', 'denied', '3', '0', '3', 'denied'),
+  ('credit_allocations', 'INSERT', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('credit_allocations', 'UPDATE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('credit_allocations', 'DELETE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('credit_allocations', 'TRUNCATE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('credit_allocations', 'SELECT FOR UPDATE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('credit_allocations', 'SELECT FOR SHARE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('credit_allocations', 'SELECT FOR KEY SHARE', 'denied', 'denied', 'denied', 'denied', 'denied');
 
 ------------------------------------------------------------------------------------------
 -- Running a cell

@@ -93,10 +93,10 @@ RESET ROLE;
 SAVEPOINT null_balance;
 ALTER TABLE public.profiles ALTER COLUMN credits DROP NOT NULL;
 UPDATE public.profiles SET credits = NULL WHERE id = '12000000-0000-4000-8000-000000000001';
-SELECT test.act_as('authenticated', '12000000-0000-4000-8000-000000000001');
 -- (get_credit_info's credits come from the lots since 1.2; its counters are read the same way.)
 ALTER TABLE public.profiles ALTER COLUMN credits_reserved DROP NOT NULL;
 UPDATE public.profiles SET credits_reserved = NULL WHERE id = '12000000-0000-4000-8000-000000000001';
+SELECT test.act_as('authenticated', '12000000-0000-4000-8000-000000000001');
 SELECT throws_ok('SELECT public.get_credit_info()', '23502',
                  'sora_credits: column "credits_reserved" of a statement''s result is NULL',
                  'a NULL counter: get_credit_info raises 23502, not a figure of 0');
