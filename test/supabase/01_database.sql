@@ -26,7 +26,8 @@ SELECT is((SELECT extowner::regrole::text FROM pg_extension WHERE extname = 'sor
           'owned by supabase_admin, who created it');
 SELECT is((SELECT array_agg(DISTINCT relowner::regrole::text) FROM pg_class
            WHERE relnamespace = 'public'::regnamespace
-             AND relname IN ('profiles', 'videos', 'credit_transactions', 'video_pricing')),
+             AND relname IN ('profiles', 'videos', 'credit_transactions', 'video_pricing', 'credit_lots',
+                             'credit_allocations')),
           ARRAY['supabase_admin'], 'its tables are owned by supabase_admin (so Supabase''s default privileges for that role applied to them)');
 SELECT ok(EXISTS (SELECT FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass
                   AND tgname = 'sora_credits_on_auth_user_created' AND NOT tgisinternal),

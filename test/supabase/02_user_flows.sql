@@ -73,7 +73,11 @@ CALL test.request('02 credit info', 'authenticated', :'alice', 'POST', '/rpc/get
 SELECT test.responds('02 credit info', 200,
                      jsonb_build_object('user_id', :'alice', 'credits', :after_charge, 'credits_reserved', 15,
                                         'lifetime_granted', :granted, 'lifetime_spent', 15, 'lifetime_refunded', 0,
-                                        'active_videos', 1, 'deleted_videos', 0),
+                                        'active_videos', 1, 'deleted_videos', 0, 'lifetime_expired', 0,
+                                        -- the charge spent the (promotional) sign-up bonus first
+                                        'credits_promotional', greatest(:bonus - 15, 0),
+                                        'credits_paid', :after_charge - greatest(:bonus - 15, 0),
+                                        'next_expiry', NULL),
                      ARRAY['last_transaction_at']);
 CALL test.request('02 credit info, GET', 'authenticated', :'alice', 'GET', '/rpc/get_credit_info');
 SELECT test.responds('02 credit info, GET', 200, test.body('02 credit info'));

@@ -7,7 +7,7 @@
 \getenv bonus SORA_SB_BONUS
 SELECT gen_random_uuid() AS carol \gset
 SELECT 'carol-' || :'carol' || '@example.com' AS carol_email, :bonus + 100 AS granted \gset
-SELECT plan(43);
+SELECT plan(44);
 
 \set r `"$SORA_SB_AUTH" signup-autoconfirm :'carol_email' :'carol'`
 SELECT is(:'r'::text, :'carol'::text, 'the auth server signed carol up');
@@ -93,8 +93,11 @@ CALL test.request('03 credit info', 'service_role', NULL, 'GET', '/rpc/get_credi
 SELECT test.responds('03 credit info', 200,
                      jsonb_build_object('user_id', :'carol', 'credits', :granted - 15, 'credits_reserved', 0,
                                         'lifetime_granted', :granted, 'lifetime_spent', 45, 'lifetime_refunded', 30,
-                                        'active_videos', 3, 'deleted_videos', 0),
-                     ARRAY['last_transaction_at']);
+                                        'active_videos', 3, 'deleted_videos', 0, 'lifetime_expired', 0,
+                                        'next_expiry', NULL),
+                     ARRAY['last_transaction_at', 'credits_paid', 'credits_promotional']);
+SELECT is((test.body('03 credit info')->>'credits_paid')::bigint + (test.body('03 credit info')->>'credits_promotional')::bigint,
+          (:granted - 15)::bigint, 'credits_paid and credits_promotional add up to credits');
 CALL test.request('03 verify_ledger', 'service_role', NULL, 'GET', '/rpc/verify_ledger');
 SELECT test.responds('03 verify_ledger', 200, '[]');
 

@@ -11,7 +11,7 @@
 \getenv bonus SORA_SB_BONUS
 SELECT gen_random_uuid() AS ivan \gset
 SELECT 'ivan-' || :'ivan' || '@example.com' AS ivan_email \gset
-SELECT plan(24);
+SELECT plan(30);
 
 SELECT is(session_user::text, 'postgres', 'connected as postgres');
 SELECT is((SELECT rolsuper FROM pg_roles WHERE rolname = 'postgres'), false, 'postgres is not a superuser');
@@ -46,6 +46,21 @@ SELECT is(test.sb_sqlstate(format('UPDATE public.videos SET credits_cost = 1 WHE
           '42501', 'postgres cannot UPDATE a video''s cost');
 SELECT is(test.sb_sqlstate(format($$UPDATE public.videos SET status = 'completed', video_url = 'https://x.example/v.mp4' WHERE id = %L$$, :'iv')),
           '42501', 'postgres cannot UPDATE a video''s status');
+-- The lots (1.2): a lot's credits or expiry, or a new lot, would be credits too.
+SELECT is(test.sb_sqlstate(format('UPDATE public.credit_lots SET remaining = amount WHERE user_id = %L', :'ivan')),
+          '42501', 'postgres cannot UPDATE what a lot holds');
+SELECT is(test.sb_sqlstate(format('UPDATE public.credit_lots SET expires_at = NULL WHERE user_id = %L', :'ivan')),
+          '42501', 'postgres cannot make a lot never expire');
+SELECT is(test.sb_sqlstate(format($$INSERT INTO public.credit_lots (user_id, kind, category, amount, remaining)
+                                   VALUES (%L, 'grant', 'paid', 1000, 1000)$$, :'ivan')),
+          '42501', 'postgres cannot INSERT a lot');
+SELECT is(test.sb_sqlstate(format($$INSERT INTO public.credit_allocations (user_id, transaction_id, lot_id, amount)
+                                   VALUES (%L, 1, 1, 1000)$$, :'ivan')),
+          '42501', 'postgres cannot INSERT an allocation');
+SELECT is(test.sb_sqlstate('TRUNCATE public.credit_lots'), '42501', 'postgres cannot TRUNCATE the lots');
+SELECT is(test.sb_try('SET sora_credits.signup_credits_expire_after = ''10 years'''),
+          '{"sqlstate": "42501", "message": "permission denied to set parameter \"sora_credits.signup_credits_expire_after\""}',
+          'postgres cannot lengthen the sign-up bonus''s life for its session');
 -- The probes above were undone whatever their outcome.
 SELECT is(test.balance(:'ivan'), (:bonus + 85)::bigint, 'ivan''s balance is as the functions left it');
 
