@@ -7,7 +7,7 @@
 SELECT gen_random_uuid() AS dave \gset
 SELECT 'dave-' || :'dave' || '@example.com' AS dave_email, 'stripe:pi_' || replace(:'dave', '-', '') AS ref,
        'sb-' || left(:'dave', 8) AS model \gset
-SELECT plan(22);
+SELECT plan(29);
 
 \set r `"$SORA_SB_AUTH" signup-autoconfirm :'dave_email' :'dave'`
 SELECT is(:'r'::text, :'dave'::text, 'the auth server signed dave up');
@@ -72,6 +72,30 @@ CALL test.request('04 finish the job', 'service_role', NULL, 'POST', '/rpc/compl
                   json_build_object('p_video_id', test.body('04 charge at it')->>'video_id',
                                     'p_video_url', 'https://cdn.example.com/new.mp4')::text);
 SELECT is(test.status('04 finish the job'), 200, 'the worker completes dave''s job');
+-- A promotion that expires (1.2): 50 promotional credits for 30 days, spent before the paid ones.
+SELECT to_jsonb(date_trunc('second', now() + interval '30 days')) #>> '{}' AS promo_end \gset
+CALL test.request('04 promotion', 'service_role', NULL, 'POST', '/rpc/grant_credits',
+                  json_build_object('p_user_id', :'dave', 'p_amount', 50, 'p_kind', 'grant',
+                                    'p_reference', 'promo:' || :'dave', 'p_expires_at', :'promo_end')::text);
+SELECT is(test.status('04 promotion'), 200, 'the promotion is granted: HTTP 200');
+CALL test.request('04 promotion, in the past', 'service_role', NULL, 'POST', '/rpc/grant_credits',
+                  json_build_object('p_user_id', :'dave', 'p_amount', 50, 'p_kind', 'grant',
+                                    'p_expires_at', '2020-01-01T00:00:00Z')::text);
+SELECT test.fails_with('04 promotion, in the past', 400, '22023', 'p_expires_at must be in the future.');
+CALL test.request('04 credit info with a promotion', 'authenticated', :'dave', 'POST', '/rpc/get_credit_info', '{}');
+SELECT is(test.body('04 credit info with a promotion')->'next_expiry',
+          jsonb_build_object('credits', 50, 'expires_at', :'promo_end'),
+          'get_credit_info shows the promotion''s 50 credits and when they expire');
+CALL test.request('04 dave lists his lots', 'authenticated', :'dave', 'GET', '/rpc/list_credit_lots?select=kind,category,remaining');
+SELECT is(test.body('04 dave lists his lots')->0, '{"kind": "grant", "category": "promotional", "remaining": 50}',
+          'list_credit_lots: the promotion first, the next to be spent');
+CALL test.request('04 dave reads credit_lots', 'authenticated', :'dave', 'GET', '/credit_lots?select=user_id');
+SELECT is((SELECT count(*)::integer FROM jsonb_array_elements(test.body('04 dave reads credit_lots')) e
+           WHERE e->>'user_id' <> :'dave'), 0, 'RLS: dave reads only his own lots');
+CALL test.request('04 sweep', 'service_role', NULL, 'POST', '/rpc/expire_credits', '{}');
+SELECT is(test.status('04 sweep'), 200, 'service_role runs expire_credits: HTTP 200');
+CALL test.request('04 user sweeps', 'authenticated', :'dave', 'POST', '/rpc/expire_credits', '{}');
+SELECT test.fails_with('04 user sweeps', 403, '42501', 'permission denied for function expire_credits');
 CALL test.request('04 verify_ledger at the end', 'service_role', NULL, 'GET', '/rpc/verify_ledger');
 SELECT test.responds('04 verify_ledger at the end', 200, '[]');
 
