@@ -48,7 +48,8 @@ for v in seed:seed_plpgsql plpgsql:baseline_plpgsql; do
   q -d "$db" -f test/support/supabase_standin.sql -f "bench/$file.sql" >/dev/null
 done
 unset PGDATABASE   # every command below names its database
-for db in ext seed plpgsql bare; do q -d "$db" -f bench/setup.sql >/dev/null; done
+q -d ext -f bench/setup.sql -f bench/setup_lots.sql >/dev/null
+for db in seed plpgsql bare; do q -d "$db" -f bench/setup.sql >/dev/null; done
 createdb plain -T plpgsql
 q -d plain -c 'DROP INDEX videos_user_active_idx, videos_user_deleted_idx' \
   -c 'CREATE INDEX videos_user_idx ON videos (user_id, created_at DESC)' -c 'ANALYZE videos'
@@ -76,7 +77,7 @@ charges=3000
 for db in ext seed plpgsql; do
   q -d "$db" -c CHECKPOINT
   lsn=$(q -d "$db" -Atc 'SELECT pg_current_wal_lsn()')
-  PGOPTIONS="-c synchronous_commit=off" "$SORA_PG_BIN/pgbench" -n -t "$charges" -D users=1000 \
+  PGOPTIONS="-c synchronous_commit=off" "$SORA_PG_BIN/pgbench" -n -t "$charges" -D first_user=1 -D last_user=1000 \
     -f bench/workloads/create.sql "$db" >/dev/null
   bytes=$(q -d "$db" -Atc "SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$lsn') / $charges)")
   printf 'wal per charge\t%s\t%s\t0\n' "$db" "$bytes" >>"$results"
@@ -88,13 +89,13 @@ for round in $(seq "$rounds"); do
   for clients in 1 2 4 8; do
     for v in ext:ext:create.sql seed:seed:create.sql plpgsql:plpgsql:create.sql bare:bare:bare.sql; do
       IFS=: read -r variant db script <<<"$v"
-      bench "create c=$clients" "$variant" "$db" "$script" "$clients" on -D users=1000
-      [ "$clients" = 1 ] && bench "create c=1 async" "$variant" "$db" "$script" 1 off -D users=1000
+      bench "create c=$clients" "$variant" "$db" "$script" "$clients" on -D first_user=1 -D last_user=1000
+      [ "$clients" = 1 ] && bench "create c=1 async" "$variant" "$db" "$script" 1 off -D first_user=1 -D last_user=1000
     done
   done
   for v in ext:ext:create.sql seed:seed:create.sql plpgsql:plpgsql:create.sql bare:bare:bare.sql; do
     IFS=: read -r variant db script <<<"$v"
-    bench "hot user c=8" "$variant" "$db" "$script" 8 on -D users=$hot
+    bench "hot user c=8" "$variant" "$db" "$script" 8 on -D first_user=$hot -D last_user=$hot
   done
   for h in 1001:10 1002:1000 1003:20000 1004:100000; do
     IFS=: read -r user videos <<<"$h"
@@ -103,12 +104,18 @@ for round in $(seq "$rounds"); do
     done
   done
   for db in ext seed plpgsql; do
-    bench "mixed c=4" "$db" "$db" create.sql@3 4 on -D users=1000 -D first_user=1 -D last_user=1000 \
+    bench "mixed c=4" "$db" "$db" create.sql@3 4 on -D first_user=1 -D last_user=1000 \
       -f bench/workloads/credit_info.sql@4 -f bench/workloads/list_videos.sql@2 \
       -f bench/workloads/worker.sql@1
   done
   for db in plpgsql plain; do
     bench "video list 20000" "$db" "$db" list_videos.sql 1 on -D first_user=1003 -D last_user=1003
+  done
+  # 1.2: the same charge for one user with 1 live lot, 20 live lots, and 10,000 spent lots
+  # (bench/setup_lots.sql), one client, so only the lots differ.
+  for l in 2001:"1 lot" 2002:"20 lots" 2003:"10000 spent lots"; do
+    IFS=: read -r user lots <<<"$l"
+    bench "create, $lots" ext ext create.sql 1 on -D first_user="$user" -D last_user="$user"
   done
 done
 

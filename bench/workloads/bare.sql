@@ -1,7 +1,7 @@
 -- The floor: only the writes of a charge, as one statement, with no checks (no validation,
 -- no lock, no replay or price lookup, no balance check, no JSON). Same request envelope as
 -- create.sql, run by the table owner on the extension's tables.
-\set n random(1, :users)
+\set n random(:first_user, :last_user)
 BEGIN;
 SELECT set_config('request.jwt.claims',
   '{"sub":"00000000-0000-4000-8000-' || lpad(:n::text, 12, '0') || '","role":"authenticated"}', true);
