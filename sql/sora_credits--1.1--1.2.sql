@@ -179,8 +179,13 @@ CREATE TABLE @extschema@.credit_lots (
   remaining bigint NOT NULL,
   expires_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  -- Whether the lot is used up (or written off). The indexes below select the lots with
+  -- credits left by this column, not by remaining: PostgreSQL can then update a lot in
+  -- place (a HOT update, no new index entries) on every charge that leaves credits in it,
+  -- since no indexed column changes; only the charge that empties it moves it out of them.
+  depleted boolean GENERATED ALWAYS AS (remaining = 0) STORED,
   CONSTRAINT credit_lots_remaining_range CHECK (remaining BETWEEN 0 AND amount)
-);
+) WITH (fillfactor = 80);  -- room on each page for those in-place updates
 COMMENT ON TABLE @extschema@.credit_lots IS
   'Credits by grant: each lot has its own expiry; for every user, credits = sum(remaining).';
 
@@ -188,10 +193,10 @@ COMMENT ON TABLE @extschema@.credit_lots IS
 -- first, never-expiring last, then promotional before paid, then the oldest): spent lots
 -- are not in the index, so a charge does not slow down with the user's history.
 CREATE INDEX credit_lots_live_idx ON @extschema@.credit_lots
-  (user_id, expires_at, category DESC, created_at, id) WHERE remaining > 0;
+  (user_id, expires_at, category DESC, created_at, id) WHERE NOT depleted;
 -- expire_credits() reads only the lots that can expire and still hold credits.
 CREATE INDEX credit_lots_expiring_idx ON @extschema@.credit_lots (expires_at)
-  WHERE remaining > 0 AND expires_at IS NOT NULL;
+  WHERE NOT depleted AND expires_at IS NOT NULL;
 -- list_credit_lots(), and deleting a user (the cascade finds the lots by user).
 CREATE INDEX credit_lots_user_idx ON @extschema@.credit_lots (user_id, created_at DESC);
 

@@ -30,7 +30,7 @@ void add_lot_figures(JsonObject& out, const pg::Uuid& user) {
       "       COALESCE(sum(remaining) FILTER (WHERE expires_at = first_expiry), 0)::bigint AS next_credits "
       "FROM (SELECT remaining, category, expires_at, min(expires_at) OVER () AS first_expiry"
       "      FROM @extschema@.credit_lots"
-      "      WHERE user_id = $1 AND remaining > 0 AND (expires_at IS NULL OR expires_at > now())) l",
+      "      WHERE user_id = $1 AND NOT depleted AND (expires_at IS NULL OR expires_at > now())) l",
       {Type::kUuid});
   pg::Result row = live.run({pg::param(user)}, pg::Access::kReadOnly);
   std::int64_t paid = row.int64_at(0, "paid");
@@ -128,7 +128,7 @@ Datum list_credit_lots(FunctionCallInfo fcinfo) {
   // spent and expired ones, newest first.
   static pg::Statement lots(
       "SELECT l.* FROM @extschema@.credit_lots l,"
-      "  LATERAL (SELECT l.remaining > 0 AND (l.expires_at IS NULL OR l.expires_at > now()) AS live) s "
+      "  LATERAL (SELECT NOT l.depleted AND (l.expires_at IS NULL OR l.expires_at > now()) AS live) s "
       "WHERE l.user_id = $1 "
       "ORDER BY s.live DESC, CASE WHEN s.live THEN l.expires_at END,"
       "  CASE WHEN s.live THEN l.category END DESC, CASE WHEN s.live THEN l.created_at END,"

@@ -78,7 +78,7 @@ SettledLots settle_lots(const pg::Uuid& user, std::int64_t balance) {
   // first, then the live ones in spending order.
   static pg::Statement lots(
       "SELECT id, remaining, category, (expires_at <= now()) IS TRUE AS expired "
-      "FROM @extschema@.credit_lots WHERE user_id = $1 AND remaining > 0 "
+      "FROM @extschema@.credit_lots WHERE user_id = $1 AND NOT depleted "
       "ORDER BY expires_at, category DESC, created_at, id",
       {Type::kUuid});
   SettledLots settled;
@@ -172,7 +172,7 @@ LotExpiry expire_due_lots() {
   // which reads the lots again under the lock.
   static pg::Statement due(
       "SELECT DISTINCT user_id FROM @extschema@.credit_lots "
-      "WHERE remaining > 0 AND expires_at IS NOT NULL AND expires_at <= now()",
+      "WHERE NOT depleted AND expires_at IS NOT NULL AND expires_at <= now()",
       {});
   pg::Result users = due.run({});
   LotExpiry expiry;

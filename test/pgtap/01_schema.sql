@@ -2,7 +2,7 @@
 -- tables, columns, keys, constraints (by behaviour where the contract gives no name),
 -- indexes, RLS, function signatures and security, pg_dump registration, seed rows, settings.
 BEGIN;
-SELECT plan(260);
+SELECT plan(261);
 
 -- Helper: the definitions of the unique indexes of a table.
 CREATE FUNCTION pg_temp.unique_indexes(p_table regclass) RETURNS SETOF text
@@ -73,6 +73,7 @@ FROM (VALUES
   ('credit_lots', 'remaining', 'bigint'),
   ('credit_lots', 'expires_at', 'timestamp with time zone'),
   ('credit_lots', 'created_at', 'timestamp with time zone'),
+  ('credit_lots', 'depleted', 'boolean'),
   ('credit_allocations', 'transaction_id', 'bigint'),
   ('credit_allocations', 'lot_id', 'bigint'),
   ('credit_allocations', 'user_id', 'uuid'),
