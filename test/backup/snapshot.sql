@@ -14,8 +14,11 @@ SELECT * FROM video_pricing ORDER BY model, resolution;
 SELECT * FROM profiles ORDER BY id;
 SELECT * FROM videos ORDER BY id;
 SELECT * FROM credit_transactions ORDER BY id;
-\echo == identity sequence
+SELECT * FROM credit_lots ORDER BY id;
+SELECT * FROM credit_allocations ORDER BY user_id, transaction_id, lot_id;
+\echo == identity sequences
 SELECT last_value, is_called FROM credit_transactions_id_seq;
+SELECT last_value, is_called FROM credit_lots_id_seq;
 \echo == extension, row-level security and policies
 SELECT extname, extversion FROM pg_extension WHERE extname = 'sora_credits';
 SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The expiry background worker, on a throwaway cluster restarted with
 # shared_preload_libraries = 'sora_credits', expire_interval 1s and four listed databases:
-# app (1.1), old (1.0), plain (no extension) and missing (does not exist). Checks that
+# app (1.2), old (1.0), plain (no extension) and missing (does not exist). Checks that
 #  - stuck jobs in app are refunded and the run is logged with its counts, fresh ones kept;
+#  - credits left in lots past their expiry are written off in app (1.2) by the next run: an
+#    expiry entry per lot, lifetime_expired, and a log line with the credits and lots;
 #  - old, plain and missing are skipped with one clear log line each, not every interval;
 #  - a failing run is logged and the next interval tries again;
 #  - a reload (SIGHUP) changes the schedule;
@@ -125,6 +127,38 @@ app_recovered() { [ "$(status app)" = "fresh=failed, stuck pending=failed, stuck
 wait_for "the next interval expires the job" app_recovered
 ok "the run after the error is logged" \
   logged 'sora_credits: expired 1 stale video job in database "app" and refunded 15 credits'
+
+# 1.2: credits left in an expired lot. Two users of app get promotions that expire in a day
+# (one also buys credits and spends 5, which come from the promotion: it expires first);
+# then both promotions are backdated in one statement (as the superuser: grant_credits takes
+# only future expiries), so one run sees both, and the worker writes them off.
+sql -d app >/dev/null <<'EOF'
+INSERT INTO auth.users (id, email) VALUES ('0b000000-0000-4000-8000-000000000002', 'lots-a@example.com'),
+                                          ('0b000000-0000-4000-8000-000000000003', 'lots-b@example.com');
+BEGIN;
+SELECT test.act_as('service_role');
+SELECT grant_credits('0b000000-0000-4000-8000-000000000002', 30, 'grant', NULL, 'promotion', now() + interval '1 day');
+SELECT grant_credits('0b000000-0000-4000-8000-000000000002', 10, 'purchase', 'pay_lots_a');
+SELECT grant_credits('0b000000-0000-4000-8000-000000000003', 40, 'grant', NULL, 'trial', now() + interval '1 day');
+SELECT test.act_as('authenticated', '0b000000-0000-4000-8000-000000000002');
+SELECT create_video_generation('spends the promotion first', 5, '480p');
+COMMIT;
+UPDATE credit_lots SET expires_at = now() - interval '1 minute' WHERE kind = 'grant';
+EOF
+lots_users="('0b000000-0000-4000-8000-000000000002', '0b000000-0000-4000-8000-000000000003')"
+expiries() { value -d app -c "SELECT count(*) FROM credit_transactions WHERE kind = 'expiry'"; }
+two_expiries() { [ "$(expiries)" = 2 ]; }
+wait_for "the worker writes off the two expired lots" two_expiries
+is "one expiry entry per lot, of what was left in it (30 - 5, and 40)" "$(value -d app -c "SELECT string_agg(right(t.user_id::text, 1)
+  || ' ' || t.amount || ' ' || (t.description = format('Credits expired (lot %s, promotional)', a.lot_id)), ', ' ORDER BY t.user_id)
+  FROM credit_transactions t JOIN credit_allocations a ON a.transaction_id = t.id WHERE t.kind = 'expiry'")" "2 -25 true, 3 -40 true"
+is "the lots are empty, the balances lowered and lifetime_expired raised" "$(value -d app -c "SELECT string_agg(concat_ws(' ',
+  right(p.id::text, 1), p.credits, p.lifetime_expired,
+  (SELECT sum(remaining) FROM credit_lots l WHERE l.user_id = p.id AND l.kind = 'grant')), ', ' ORDER BY p.id)
+  FROM profiles p WHERE p.id IN $lots_users")" "2 10 25 0, 3 0 40 0"
+wait_for "the run is logged with the credits and the lots" \
+  logged 'sora_credits: expired 65 credits left in 2 credit lots in database "app"'
+is "app's ledger, lots and allocations still verify" "$(value -d app -c "SELECT count(*) FROM verify_ledger()")" 0
 
 # A reload changes the schedule: off, then on again.
 sql -c "ALTER SYSTEM SET sora_credits.expire_interval = '0'" -c 'SELECT pg_reload_conf()' >/dev/null

@@ -2,7 +2,7 @@
 -- features work on rows that 1.0 wrote (run.sh has already compared every row and the
 -- schema). In one transaction, rolled back.
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 
 CREATE FUNCTION pg_temp.vid(p_prompt text) RETURNS uuid LANGUAGE sql AS
   $$ SELECT id FROM public.videos WHERE prompt = p_prompt $$;
@@ -43,10 +43,18 @@ SELECT is(public.expire_stale_videos(), '{"expired": 5, "credits_refunded": 133}
           'expire_stale_videos: the five 1.0 jobs in flight (15 + 15 + 60 + 3 + 40 credits)');
 RESET ROLE;
 SELECT results_eq($$SELECT right(p.id::text, 1), p.credits - b.credits FROM public.profiles p JOIN before_expiry b USING (id) ORDER BY 1$$,
-                  $$VALUES ('1', 30::bigint), ('2', 63), ('3', 40), ('4', 0)$$, 'each owner got their jobs'' cost back');
+                  $$VALUES ('1', 30::bigint), ('2', 63), ('3', 40), ('4', 0), ('5', 0), ('6', 0), ('7', 0), ('8', 0)$$,
+                  'each owner got their jobs'' cost back');
 SELECT is((SELECT count(*)::int FROM public.credit_transactions WHERE kind = 'refund'), 6,
           'one refund entry per expired job, besides 1.0''s refund of "one 3"');
 SELECT is((SELECT status FROM public.videos WHERE prompt = 'three 2'), 'pending', 'the job queued after the upgrade is not stale');
+-- 1.2: the charges were made before the upgrade (no allocations), so each refund is a new lot.
+SELECT results_eq($$SELECT right(l.user_id::text, 1), l.category, l.amount, l.remaining, l.expires_at IS NULL
+                    FROM public.credit_lots l JOIN public.credit_transactions t ON t.id = l.transaction_id
+                    WHERE l.kind = 'refund' AND t.kind = 'refund' ORDER BY 1, 3$$,
+                  $$VALUES ('1', 'paid', 15::bigint, 15::bigint, true), ('1', 'paid', 15, 15, true),
+                           ('2', 'paid', 3, 3, true), ('2', 'paid', 60, 60, true), ('3', 'paid', 40, 40, true)$$,
+                  'each refund of a 1.0 charge is a new never-expiring paid lot of its amount, made by the refund entry');
 SELECT is_empty('SELECT * FROM public.verify_ledger()', 'every balance still equals its ledger');
 
 -- The ledger written by 1.0 is owner-proof now; deleting a user still cascades.

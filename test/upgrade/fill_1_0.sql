@@ -1,7 +1,11 @@
 -- Fills a database at sora_credits 1.0 through its API, as an app and a worker would have:
 -- sign-ups with a bonus, purchases (one retried), charges (one retried by key), claims,
 -- completions, refunds, soft deletes and a restore. Some jobs stay in flight, so that 1.1's
--- features meet data they did not write. Users are numbered 1..4 in the last digit.
+-- features meet data they did not write. Users are numbered 1..6 in the last digit (run.sh
+-- adds 7 at 1.1). For 1.2's opening lots, whose category follows the kinds of a user's
+-- grants: one has a bonus and a purchase (paid), two and three only a bonus and four only a
+-- grant (promotional), five only a purchase (paid), six spends all it had (no lot), and
+-- eight has a grant and an adjustment (paid: an adjustment counts as paid).
 \set ON_ERROR_STOP 1
 
 SET sora_credits.signup_credits = 100;
@@ -57,5 +61,24 @@ SELECT public.soft_delete_video(id) FROM public.videos WHERE prompt = 'two 2';
 SELECT public.restore_video(id) FROM public.videos WHERE prompt = 'two 2';
 SELECT public.soft_delete_video(id) FROM public.videos WHERE prompt = 'two 1';
 COMMIT;
+-- five: a purchase only; six: a purchase spent to the last credit on a video that is done,
+-- so a zero balance with a history; eight: a grant and an adjustment.
+INSERT INTO auth.users (id, email) VALUES
+  ('0a000000-0000-4000-8000-000000000005', 'five@example.com'),
+  ('0a000000-0000-4000-8000-000000000006', 'six@example.com'),
+  ('0a000000-0000-4000-8000-000000000008', 'eight@example.com');
+BEGIN;
+SELECT test.act_as('service_role');
+SELECT public.grant_credits('0a000000-0000-4000-8000-000000000005', 80, 'purchase', 'pay_5');
+SELECT public.grant_credits('0a000000-0000-4000-8000-000000000006', 5, 'purchase', 'pay_6');
+SELECT public.grant_credits('0a000000-0000-4000-8000-000000000008', 10, 'grant', NULL, 'beta tester');
+SELECT public.grant_credits('0a000000-0000-4000-8000-000000000008', 15, 'adjustment', 'ticket_8', 'support');
+SELECT test.act_as('authenticated', '0a000000-0000-4000-8000-000000000006');
+SELECT public.create_video_generation('six 1', 5, '480p');
+SELECT test.act_as('service_role');
+SELECT public.complete_video_generation(id, 'https://cdn.example.com/six.mp4')
+FROM public.videos WHERE prompt = 'six 1';
+COMMIT;
+
 -- In flight now: one 4 (processing), one 5 (pending, deleted), two 1 (pending, deleted),
--- two 2 (pending), three 1 (pending).
+-- two 2 (pending), three 1 (pending) (which of them are processing depends on the ids).

@@ -5,8 +5,16 @@
 #     again, then UPDATE to the default version, snapshotted again: the snapshots must be
 #     identical;
 #  3. pg_dump --schema-only of the upgraded database must equal that of a fresh install
-#     (which is 1.0 plus the same upgrade scripts);
-#  4. pgTAP (after_upgrade.sql): the 1.1 features on the data 1.0 wrote;
+#     (which is 1.0 plus the same upgrade scripts), and so must every member object in
+#     --binary-upgrade dumps (1.2's credit_lots and credit_allocations with their indexes,
+#     policies, triggers and grants among them) and the tables and sequences whose rows
+#     a dump carries (pg_extension.extconfig);
+#     (at 1.0 and at 1.1, before each upgrade, today's library serves the database: its
+#     get_credit_info counts the whole balance as paid, and at 1.1 a grant and a charge go
+#     through it);
+#  4. pgTAP (after_upgrade.sql): the 1.1 features on the data 1.0 wrote; and
+#     (lots_after_upgrade.sql) 1.2's credit lots: each positive balance became one opening
+#     lot, and refunds, charges and get_credit_info work on the lots the upgrade made;
 #  5. with sora_credits.notify_new_jobs on, a committed charge notifies sora_credits_jobs with
 #     its video id, a rolled-back one not; with it off (the default), no charge notifies.
 # Any difference is printed as a diff. Expects the extension built and installed
@@ -35,17 +43,55 @@ for db in upgraded fresh; do sql -d "$db" -f "$root/test/support/pgtap_helpers.s
 
 sql -d upgraded -f "$here/fill_1_0.sql" >"$work/fill.log"
 sql -d upgraded -f "$here/snapshot.sql" >"$work/rows_1.0.txt"
-is "fill_1_0.sql leaves 9 videos" "$(grep -c '^videos|' "$work/rows_1.0.txt")" 9
-for version in 1.1 default; do
-  if [ $version = default ]; then
-    sql -d upgraded -c "ALTER EXTENSION sora_credits UPDATE"
-  else
-    sql -d upgraded -c "ALTER EXTENSION sora_credits UPDATE TO '$version'"
-  fi
-  sql -d upgraded -f "$here/snapshot.sql" >"$work/rows_$version.txt"
-  ok "all $(wc -l <"$work/rows_1.0.txt") rows kept by the upgrade to $version" \
-    diff -u "$work/rows_1.0.txt" "$work/rows_$version.txt"
-done
+is "fill_1_0.sql leaves 10 videos" "$(grep -c '^videos|' "$work/rows_1.0.txt")" 10
+
+# What get_credit_info says of user N (the last digit) as the backend asks it: credits,
+# credits_paid, credits_promotional, lifetime_expired and next_expiry, as the library
+# reports them on a database at any version.
+figures() {
+  sql -d "$1" -At -c "SELECT set_config('request.jwt.claims', '{\"role\":\"service_role\"}', false) IS NULL" \
+    -c "SELECT concat_ws(' ', i->>'credits', i->>'credits_paid', i->>'credits_promotional',
+                         i->>'lifetime_expired', (i->'next_expiry')::text)
+        FROM public.get_credit_info('0a000000-0000-4000-8000-00000000000$2') i" | tail -1
+}
+is "at 1.0: get_credit_info counts one's balance as paid, with nothing expiring" "$(figures upgraded 1)" "540 540 0 0 null"
+is "at 1.0: ... two's too, though two has only ever had a bonus" "$(figures upgraded 2)" "37 37 0 0 null"
+
+sql -d upgraded -c "ALTER EXTENSION sora_credits UPDATE TO '1.1'"
+sql -d upgraded -f "$here/snapshot.sql" >"$work/rows_1.1.txt"
+ok "all $(wc -l <"$work/rows_1.0.txt") rows kept by the upgrade to 1.1" \
+  diff -u "$work/rows_1.0.txt" "$work/rows_1.1.txt"
+
+# At 1.1, today's library serves the database: seven signs up (no bonus), gets a grant and
+# spends some of it on a video that is done, so the upgrade to 1.2 meets entries that 1.1
+# wrote with a library that knows lots. seven's balance is then 30 - 4 = 26.
+sql -d upgraded >"$work/at_1.1.log" <<'EOF'
+INSERT INTO auth.users (id, email) VALUES ('0a000000-0000-4000-8000-000000000007', 'seven@example.com');
+BEGIN;
+SELECT test.act_as('service_role');
+SELECT public.grant_credits('0a000000-0000-4000-8000-000000000007', 30, 'grant', NULL, 'granted at 1.1');
+SELECT test.act_as('authenticated', '0a000000-0000-4000-8000-000000000007');
+SELECT public.create_video_generation('seven 1', 4, '480p');
+SELECT test.act_as('service_role');
+SELECT public.complete_video_generation(id, 'https://cdn.example.com/seven.mp4')
+FROM public.videos WHERE prompt = 'seven 1';
+COMMIT;
+EOF
+is "at 1.1: the grant and the charge are in seven's ledger" "$(sql -d upgraded -At -c "SELECT string_agg(kind || ' ' || amount, ', ' ORDER BY id)
+  FROM public.credit_transactions WHERE user_id = '0a000000-0000-4000-8000-000000000007'")" "grant 30, video_generation -4"
+is "at 1.1: get_credit_info gives seven's balance as paid, nothing promotional, no next expiry" \
+  "$(figures upgraded 7)" "26 26 0 0 null"
+is "at 1.1: ... and two's, who has only ever had a bonus" "$(figures upgraded 2)" "37 37 0 0 null"
+is "at 1.1: verify_ledger() is empty" "$(sql -d upgraded -At -c 'SELECT count(*) FROM public.verify_ledger()')" 0
+
+sql -d upgraded -f "$here/snapshot.sql" >"$work/rows_1.1_used.txt"
+sql -d upgraded -c "ALTER EXTENSION sora_credits UPDATE"
+sql -d upgraded -f "$here/snapshot.sql" >"$work/rows_default.txt"
+ok "all $(wc -l <"$work/rows_1.1_used.txt") rows kept by the upgrade to the default version" \
+  diff -u "$work/rows_1.1_used.txt" "$work/rows_default.txt"
+is "the upgrade to 1.2 wrote no ledger entry (same count, same sequence position)" \
+  "$(grep -c '^credit_transactions|' "$work/rows_default.txt") $(grep '^credit_transactions_id_seq|' "$work/rows_default.txt")" \
+  "$(grep -c '^credit_transactions|' "$work/rows_1.1_used.txt") $(grep '^credit_transactions_id_seq|' "$work/rows_1.1_used.txt")"
 
 # A fixed \restrict key: pg_dump otherwise writes a random one.
 dump() { "$PG_BIN/pg_dump" --schema-only --restrict-key=sora "$@"; }
@@ -70,10 +116,64 @@ members fresh >"$work/fresh_members.sql"
 members upgraded >"$work/upgraded_members.sql"
 ok "and so do all $(grep -c '^ALTER EXTENSION sora_credits ADD' "$work/fresh_members.sql") member objects in --binary-upgrade dumps" \
   diff -u "$work/fresh_members.sql" "$work/upgraded_members.sql"
+# That comparison covers 1.2's tables only if the dumps show them: each of these lines must
+# be in both (the diff above then says they are alike).
+lots_schema=(
+  'ALTER EXTENSION sora_credits ADD TABLE public.credit_lots;'
+  'ALTER EXTENSION sora_credits ADD TABLE public.credit_allocations;'
+  'ALTER EXTENSION sora_credits ADD SEQUENCE public.credit_lots_id_seq;'
+  'CREATE TABLE public.credit_lots ('
+  'CREATE TABLE public.credit_allocations ('
+  '    ADD CONSTRAINT credit_lots_pkey PRIMARY KEY (id);'
+  '    ADD CONSTRAINT credit_allocations_pkey PRIMARY KEY (user_id, transaction_id, lot_id);'
+  'CREATE INDEX credit_lots_live_idx ON public.credit_lots USING btree (user_id, expires_at, category DESC, created_at, id) WHERE (remaining > 0);'
+  'CREATE INDEX credit_lots_expiring_idx ON public.credit_lots USING btree (expires_at) WHERE ((remaining > 0) AND (expires_at IS NOT NULL));'
+  'CREATE INDEX credit_lots_user_idx ON public.credit_lots USING btree (user_id, created_at DESC);'
+  'ALTER TABLE public.credit_lots ENABLE ROW LEVEL SECURITY;'
+  'ALTER TABLE public.credit_allocations ENABLE ROW LEVEL SECURITY;'
+  'CREATE POLICY credit_lots_select_own ON public.credit_lots FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));'
+  'CREATE POLICY credit_allocations_select_own ON public.credit_allocations FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));'
+  'ALTER TABLE public.credit_lots ENABLE ALWAYS TRIGGER credit_lots_functions_only;'
+  'ALTER TABLE public.credit_lots ENABLE ALWAYS TRIGGER credit_lots_functions_only_truncate;'
+  'ALTER TABLE public.credit_allocations ENABLE ALWAYS TRIGGER credit_allocations_functions_only;'
+  'ALTER TABLE public.credit_allocations ENABLE ALWAYS TRIGGER credit_allocations_functions_only_truncate;'
+  'GRANT SELECT ON TABLE public.credit_lots TO authenticated;'
+  'GRANT SELECT ON TABLE public.credit_lots TO service_role;'
+  'GRANT SELECT ON TABLE public.credit_allocations TO authenticated;'
+  'GRANT SELECT ON TABLE public.credit_allocations TO service_role;'
+  'ALTER EXTENSION sora_credits ADD FUNCTION public.expire_credits();'
+  'ALTER EXTENSION sora_credits ADD FUNCTION public.list_credit_lots();'
+)
+missing=()
+for line in "${lots_schema[@]}"; do
+  for side in fresh upgraded; do
+    grep -qxF -- "$line" "$work/${side}_members.sql" || missing+=("$side: $line")
+  done
+done
+if [ ${#missing[@]} = 0 ]; then
+  pass "the compared dumps show credit_lots and credit_allocations: sequence, keys, indexes, RLS, policies, triggers, grants (${#lots_schema[@]} lines)"
+else
+  fail "the compared dumps show credit_lots and credit_allocations: sequence, keys, indexes, RLS, policies, triggers, grants" \
+    "missing:" "${missing[@]}"
+fi
+# Which tables' rows and which sequences a dump carries is in pg_extension, in no dump.
+extconfig() {
+  sql -d "$1" -At -c "SELECT c::regclass::text || coalesce(' ' || nullif(w, ''), '')
+    FROM pg_extension e, unnest(e.extconfig, e.extcondition) u(c, w) WHERE e.extname = 'sora_credits'
+    ORDER BY 1"
+}
+extconfig fresh >"$work/fresh_extconfig.txt"
+extconfig upgraded >"$work/upgraded_extconfig.txt"
+ok "a dump carries the rows of the same tables and sequences from both (pg_extension_config_dump)" \
+  diff -u "$work/fresh_extconfig.txt" "$work/upgraded_extconfig.txt"
+is "... credit_lots, credit_allocations and credit_lots_id_seq among them" \
+  "$(grep -cxE 'credit_lots|credit_allocations|credit_lots_id_seq' "$work/upgraded_extconfig.txt")" 3
 
 sql -d upgraded -c 'CREATE EXTENSION pgtap'
 ok "pgTAP on the upgraded data (after_upgrade.sql)" \
   env PGDATABASE=upgraded pg_prove --failures "$here/after_upgrade.sql"
+ok "pgTAP on the upgraded data: credit lots (lots_after_upgrade.sql)" \
+  env PGDATABASE=upgraded pg_prove --failures "$here/lots_after_upgrade.sql"
 
 # psql prints a notification received during a command after that command's output.
 sql -d upgraded >"$work/notify.txt" <<'EOF'
