@@ -89,11 +89,54 @@ SELECT prompt, status, video_url FROM videos WHERE deleted_at IS NULL ORDER BY c
 \echo '== 10. Her credit information (read from counters: no sum over her history)'
 SELECT jsonb_pretty(get_credit_info()) AS get_credit_info;
 
-\echo '== 11. She cannot refund her own videos or give herself credits'
+\echo '== 11. Credits that expire (1.2). The payment webhook (service role) grants her 100 paid credits,'
+\echo '   and a promotion 30 promotional credits valid for 30 days'
+RESET ROLE;
+SET ROLE service_role;
+SELECT set_config('request.jwt.claims', '{"role":"service_role"}', false) \gset
+SELECT grant_credits('0a0a0a0a-0000-4000-8000-00000000000a', 100, 'purchase', 'stripe:pi_demo_1')
+  ->> 'credits_remaining' AS after_purchase;
+SELECT grant_credits('0a0a0a0a-0000-4000-8000-00000000000a', 30, 'grant', 'promo:tet-2027:lan',
+  'Tết promotion', date_trunc('minute', now()) + interval '30 days') ->> 'credits_remaining' AS after_promotion;
+RESET ROLE;
+SET ROLE authenticated;
+SELECT set_config('request.jwt.claims',
+  '{"sub":"0a0a0a0a-0000-4000-8000-00000000000a","role":"authenticated"}', false) \gset
+\echo '   What her app shows (get_credit_info): paid and promotional credits, and what expires next'
+SELECT i ->> 'credits' AS credits, i ->> 'credits_paid' AS paid, i ->> 'credits_promotional' AS promotional,
+       i -> 'next_expiry' AS next_expiry
+FROM get_credit_info() i;
+\echo '   An 8-second 720p video (24 credits) is paid from the promotion first, the lot that expires soonest;'
+\echo '   her paid credits are untouched'
+SELECT create_video_generation('Áo dài bay trong gió', 8, '720p') ->> 'transaction_id' AS charge_id \gset
+SELECT l.kind, l.category, a.amount AS taken FROM credit_allocations a JOIN credit_lots l ON l.id = a.lot_id
+WHERE a.transaction_id = :charge_id ORDER BY a.amount DESC;
+SELECT kind, category, amount, remaining, expires_at IS NOT NULL AS expires FROM list_credit_lots();
+\echo '   30 days later the promotion expires. (This demo runs as a superuser, so it moves the lot''s'
+\echo '   expires_at into the past with UPDATE credit_lots SET expires_at = now() - interval ''1 minute'';'
+\echo '   in production only time does that.) The sweep, expire_credits() as service role (the background'
+\echo '   worker or pg_cron runs it), writes off the 6 credits left in it'
+RESET ROLE;
+UPDATE credit_lots SET expires_at = now() - interval '1 minute'
+WHERE user_id = '0a0a0a0a-0000-4000-8000-00000000000a' AND kind = 'grant';
+SET ROLE service_role;
+SELECT set_config('request.jwt.claims', '{"role":"service_role"}', false) \gset
+SELECT expire_credits();
+RESET ROLE;
+SET ROLE authenticated;
+SELECT set_config('request.jwt.claims',
+  '{"sub":"0a0a0a0a-0000-4000-8000-00000000000a","role":"authenticated"}', false) \gset
+\echo '   Her credit information after the expiry: the paid credits are all still there'
+SELECT i ->> 'credits' AS credits, i ->> 'credits_paid' AS paid, i ->> 'credits_promotional' AS promotional,
+       i -> 'next_expiry' AS next_expiry, i ->> 'lifetime_expired' AS lifetime_expired
+FROM get_credit_info() i;
+
+\echo '== 12. She cannot refund her own videos or give herself credits'
 SELECT * FROM pg_temp.refusal($$SELECT refund_video_credits('00000000-0000-0000-0000-000000000000')$$);
 SELECT * FROM pg_temp.refusal($$UPDATE profiles SET credits = 1000000$$);
 
-\echo '== 12. The operator checks the ledger: every balance equals the sum of its entries'
+\echo '== 13. The operator checks the ledger: every balance equals the sum of its entries, and the credits'
+\echo '   left in her lots (verify_ledger() lists every broken invariant: none)'
 RESET ROLE;
 SELECT kind, amount, balance_after, description FROM credit_transactions ORDER BY id;
-SELECT count(*) AS accounts_out_of_balance FROM verify_ledger();
+SELECT count(*) AS ledger_problems FROM verify_ledger();

@@ -3,7 +3,7 @@
 -- transaction mode of each kind of request), PGRST202 for a body that matches no function,
 -- no overloaded API function, and the SQLSTATE -> HTTP status mapping, row by row.
 \set alice 0c000000-0000-4000-8000-000000000001
-SELECT plan(49);
+SELECT plan(51);
 
 SELECT is(session_user::text, 'authenticator', 'the suite is connected as authenticator, as PostgREST is');
 
@@ -79,6 +79,8 @@ FROM (VALUES ('POST', '/rpc/create_video_generation', '{"p_prompt": "x"}', false
              ('POST', '/rpc/get_credit_info', '{}', true),
              ('POST', '/rpc/list_deleted_videos', '{}', true),
              ('POST', '/rpc/verify_ledger', '{}', true),
+             ('POST', '/rpc/list_credit_lots', '{}', true),
+             ('POST', '/rpc/expire_credits', '{}', false),
              ('GET', '/videos', NULL, true),
              ('PATCH', '/profiles?id=eq.x', '{"credits": 1}', false)) AS r(m, u, b, ro);
 
@@ -95,11 +97,12 @@ SELECT is(ARRAY(SELECT proname::text FROM pg_catalog.pg_proc
                 WHERE pronamespace = 'public'::regnamespace
                   AND proname IN ('create_video_generation', 'create_video_request', 'soft_delete_video', 'restore_video',
                                   'get_credit_info', 'list_deleted_videos', 'refund_video_credits',
-                                  'complete_video_generation', 'claim_video_jobs', 'grant_credits', 'verify_ledger')
+                                  'complete_video_generation', 'claim_video_jobs', 'grant_credits', 'verify_ledger',
+                                  'expire_stale_videos', 'list_credit_lots', 'expire_credits')
                 ORDER BY 1),
           ARRAY['claim_video_jobs', 'complete_video_generation', 'create_video_generation', 'create_video_request',
-                'get_credit_info', 'grant_credits', 'list_deleted_videos', 'refund_video_credits', 'restore_video',
-                'soft_delete_video', 'verify_ledger'],
+                'expire_credits', 'expire_stale_videos', 'get_credit_info', 'grant_credits', 'list_credit_lots',
+                'list_deleted_videos', 'refund_video_credits', 'restore_video', 'soft_delete_video', 'verify_ledger'],
           'each API function exists exactly once: no overload can make a call ambiguous');
 
 ------------------------------------------------------------------------------------------

@@ -1,18 +1,22 @@
 -- 03_credit_info: get_credit_info, the STABLE function apps read by GET: POST {} and with
 -- p_user_id, GET without and with ?p_user_id= (both READ ONLY), as the user, another user,
--- service_role and anon; every error with its SQLSTATE and HTTP status.
+-- service_role and anon; every error with its SQLSTATE and HTTP status. The keys of 1.2
+-- (credits_paid, credits_promotional, next_expiry, lifetime_expired) are in every answer:
+-- a sign-up bonus is a promotional lot that never expires (07_credit_lots has expiring ones).
 \set alice 0c030000-0000-4000-8000-000000000001
 \set bob 0c030000-0000-4000-8000-000000000002
 \set ghost 0c030000-0000-4000-8000-0000000000ff
-SELECT plan(19);
+SELECT plan(20);
 
 CALL test.user_with_videos('alice', :'alice', 100, ARRAY['A heron fishing at dawn']);
 SELECT test.sign_up(:'bob', 40);
 SELECT jsonb_build_object('user_id', :'alice', 'credits', 85, 'credits_reserved', 15, 'lifetime_granted', 100,
                           'lifetime_spent', 15, 'lifetime_refunded', 0, 'active_videos', 1, 'deleted_videos', 0,
+                          'credits_paid', 0, 'credits_promotional', 85, 'next_expiry', NULL, 'lifetime_expired', 0,
                           'last_transaction_at', test.body('alice: A heron fishing at dawn')->'created_at') AS alice_info,
        jsonb_build_object('user_id', :'bob', 'credits', 40, 'credits_reserved', 0, 'lifetime_granted', 40,
-                          'lifetime_spent', 0, 'lifetime_refunded', 0, 'active_videos', 0, 'deleted_videos', 0)
+                          'lifetime_spent', 0, 'lifetime_refunded', 0, 'active_videos', 0, 'deleted_videos', 0,
+                          'credits_paid', 0, 'credits_promotional', 40, 'next_expiry', NULL, 'lifetime_expired', 0)
          AS bob_info \gset
 
 -- The signed-in user about themselves: four ways, one answer, always READ ONLY.
@@ -31,6 +35,8 @@ SELECT is(ARRAY[test.read_only('get_credit_info, no parameters'), test.read_only
           ARRAY[true, true, true, true], 'every get_credit_info request ran READ ONLY (POST too: the function is STABLE)');
 SELECT is(jsonb_typeof(test.body('get_credit_info, no parameters')->'last_transaction_at'), 'string',
           'last_transaction_at is a timestamp string');
+SELECT is(jsonb_typeof(test.body('get_credit_info, no parameters')->'next_expiry'), 'null',
+          'next_expiry is a JSON null when no live credits expire');
 
 -- Another user's id.
 CALL test.request('get_credit_info, another user', 'authenticated', :'alice', 'POST', '/rpc/get_credit_info',

@@ -9,7 +9,10 @@ import { toSoraError, type PostgrestErrorLike } from "./errors"
 import type {
   CompleteVideoResult,
   CreateVideoResult,
+  CreditCategory,
   CreditInfo,
+  CreditLot,
+  ExpireCreditsResult,
   GrantCreditsResult,
   GrantKind,
   LedgerMismatch,
@@ -39,6 +42,14 @@ export type GrantCreditsInput = {
   /** The payment's id: a retried webhook with the same kind and reference grants once. */
   reference?: string
   description?: string
+  /**
+   * When the granted credits expire (1.2); left out, they never do. Must be in the future
+   * (InvalidInputError otherwise). A retry must send the same moment: compute it once per
+   * payment or promotion, not from the clock at each try, or the retry is a mismatch.
+   */
+  expiresAt?: Date | string
+  /** The lot's category (1.2); left out, it follows the kind (purchase, adjustment: paid). */
+  category?: CreditCategory
 }
 
 type RpcResponse = { data: unknown; error: PostgrestErrorLike | null; status: number }
@@ -84,6 +95,11 @@ export class SoraCredits {
     return unwrap(this.supabase.rpc("get_credit_info", { p_user_id: userId }))
   }
 
+  /** The signed-in user's credit lots: live ones first in spending order, then the rest (1.2). */
+  listCreditLots(): Promise<CreditLot[]> {
+    return unwrap(this.supabase.rpc("list_credit_lots"))
+  }
+
   /** The user's soft-deleted videos, most recently deleted first. */
   listDeletedVideos(): Promise<Video[]> {
     return unwrap(this.supabase.rpc("list_deleted_videos"))
@@ -122,11 +138,19 @@ export class SoraCredits {
         p_kind: input.kind,
         p_reference: input.reference,
         p_description: input.description,
+        p_expires_at:
+          input.expiresAt instanceof Date ? input.expiresAt.toISOString() : input.expiresAt,
+        p_category: input.category,
       }),
     )
   }
 
-  /** Accounts whose balance differs from the sum of their ledger; empty when consistent. */
+  /** Writes off the credits left in every expired lot (1.2; scheduler, service role). */
+  expireCredits(): Promise<ExpireCreditsResult> {
+    return unwrap(this.supabase.rpc("expire_credits"))
+  }
+
+  /** Every broken invariant of every account (balance, ledger, lots); empty when consistent. */
   verifyLedger(): Promise<LedgerMismatch[]> {
     return unwrap(this.supabase.rpc("verify_ledger"))
   }

@@ -14,6 +14,79 @@ export type Database = {
   }
   public: {
     Tables: {
+      credit_allocations: {
+        Row: {
+          amount: number
+          lot_id: number
+          transaction_id: number
+          user_id: string
+        }
+        Insert: {
+          amount: number
+          lot_id: number
+          transaction_id: number
+          user_id: string
+        }
+        Update: {
+          amount?: number
+          lot_id?: number
+          transaction_id?: number
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "credit_allocations_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      credit_lots: {
+        Row: {
+          amount: number
+          category: string
+          created_at: string
+          expires_at: string | null
+          id: number
+          kind: string
+          remaining: number
+          transaction_id: number | null
+          user_id: string
+        }
+        Insert: {
+          amount: number
+          category: string
+          created_at?: string
+          expires_at?: string | null
+          id?: never
+          kind: string
+          remaining: number
+          transaction_id?: number | null
+          user_id: string
+        }
+        Update: {
+          amount?: number
+          category?: string
+          created_at?: string
+          expires_at?: string | null
+          id?: never
+          kind?: string
+          remaining?: number
+          transaction_id?: number | null
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "credit_lots_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       credit_transactions: {
         Row: {
           amount: number
@@ -74,6 +147,7 @@ export type Database = {
           deleted_videos: number
           id: string
           last_transaction_at: string | null
+          lifetime_expired: number
           lifetime_granted: number
           lifetime_refunded: number
           lifetime_spent: number
@@ -88,6 +162,7 @@ export type Database = {
           deleted_videos?: number
           id: string
           last_transaction_at?: string | null
+          lifetime_expired?: number
           lifetime_granted?: number
           lifetime_refunded?: number
           lifetime_spent?: number
@@ -102,6 +177,7 @@ export type Database = {
           deleted_videos?: number
           id?: string
           last_transaction_at?: string | null
+          lifetime_expired?: number
           lifetime_granted?: number
           lifetime_refunded?: number
           lifetime_spent?: number
@@ -244,17 +320,40 @@ export type Database = {
         }
         Returns: string
       }
+      expire_credits: { Args: Record<PropertyKey, never>; Returns: Json }
       expire_stale_videos: { Args: { p_older_than?: unknown }; Returns: Json }
       get_credit_info: { Args: { p_user_id?: string }; Returns: Json }
       grant_credits: {
         Args: {
           p_amount: number
+          p_category?: string
           p_description?: string
+          p_expires_at?: string
           p_kind?: string
           p_reference?: string
           p_user_id: string
         }
         Returns: Json
+      }
+      list_credit_lots: {
+        Args: Record<PropertyKey, never>
+        Returns: {
+          amount: number
+          category: string
+          created_at: string
+          expires_at: string | null
+          id: number
+          kind: string
+          remaining: number
+          transaction_id: number | null
+          user_id: string
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "credit_lots"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       list_deleted_videos: {
         Args: Record<PropertyKey, never>
@@ -293,6 +392,8 @@ export type Database = {
         Returns: {
           credits: number
           ledger_sum: number
+          lots_remaining: number
+          problem: string
           user_id: string
         }[]
       }

@@ -9,6 +9,24 @@ export type VideoStatus = "pending" | "processing" | "completed" | "failed"
 /** Kinds of ledger entry grant_credits can write. */
 export type GrantKind = "purchase" | "grant" | "adjustment" | "signup_bonus"
 
+/**
+ * Whether a lot's credits were paid for (1.2). Derived from the kind when not given:
+ * purchase and adjustment are paid, grant and signup_bonus promotional.
+ */
+export type CreditCategory = "paid" | "promotional"
+
+/** What created a credit lot: a grant of that kind, the refund of a charge made before 1.2, or the upgrade to 1.2. */
+export type CreditLotKind = GrantKind | "refund" | "opening_balance"
+
+/**
+ * A row of `credit_lots` (list_credit_lots, 1.2): credits granted together, with their own
+ * expiry (`expires_at` null: never). `remaining` is what is left to spend.
+ */
+export type CreditLot = Omit<Tables<"credit_lots">, "kind" | "category"> & {
+  kind: CreditLotKind
+  category: CreditCategory
+}
+
 /** A row of `videos` (list_deleted_videos, claim_video_jobs), with its status narrowed. */
 export type Video = Omit<Tables<"videos">, "status"> & { status: VideoStatus }
 
@@ -40,14 +58,29 @@ export type RestoreResult = {
   already_active: boolean
 }
 
+/** The soonest expiry among the user's live lots, and the credits that expire then. */
+export type NextExpiry = {
+  credits: number
+  expires_at: string
+}
+
 /** get_credit_info */
 export type CreditInfo = {
   user_id: string
+  /** The spendable balance: credits in lots that have not expired (1.2). */
   credits: number
+  /** Of `credits`, those in paid lots (1.2). */
+  credits_paid: number
+  /** Of `credits`, those in promotional lots (1.2); paid + promotional = credits. */
+  credits_promotional: number
+  /** null when no live credits expire (1.2). */
+  next_expiry: NextExpiry | null
   credits_reserved: number
   lifetime_granted: number
   lifetime_spent: number
   lifetime_refunded: number
+  /** All credits ever written off by expiry (1.2). */
+  lifetime_expired: number
   active_videos: number
   deleted_videos: number
   last_transaction_at: string | null
@@ -83,7 +116,17 @@ export type GrantCreditsResult = {
   idempotent_replay: boolean
 }
 
-/** A row of verify_ledger: an account whose balance differs from its ledger. */
+/** expire_credits (1.2) */
+export type ExpireCreditsResult = {
+  /** Lots written off by this call, one `expiry` ledger entry each. */
+  lots_expired: number
+  credits_expired: number
+}
+
+/**
+ * A row of verify_ledger: one problem of one account (since 1.2 with the credits left in
+ * its lots and the problem in words, e.g. "balance differs from the sum of the ledger").
+ */
 export type LedgerMismatch = Database["public"]["Functions"]["verify_ledger"]["Returns"][number]
 
 /** The JSON `details` of a PT402 (insufficient credits) error. */

@@ -18,6 +18,8 @@ import {
   type CompleteVideoResult,
   type CreateVideoResult,
   type CreditInfo,
+  type CreditLot,
+  type ExpireCreditsResult,
   type GrantCreditsResult,
   type RefundResult,
   type RestoreResult,
@@ -52,6 +54,12 @@ function assertRpc(sent: SentRequest[], fn: string, body: Record<string, unknown
 function keysOf<T>(keys: Record<keyof T, true>): string[] {
   return Object.keys(keys).sort()
 }
+
+const CREDIT_INFO_KEYS = keysOf<CreditInfo>({
+  user_id: true, credits: true, credits_paid: true, credits_promotional: true, next_expiry: true,
+  credits_reserved: true, lifetime_granted: true, lifetime_spent: true, lifetime_refunded: true,
+  lifetime_expired: true, active_videos: true, deleted_videos: true, last_transaction_at: true,
+})
 
 const VIDEO_KEYS = keysOf<Video>({
   id: true, user_id: true, prompt: true, model: true, resolution: true,
@@ -123,15 +131,50 @@ describe("successful calls", () => {
     const { credits, sent } = stubClient("get_credit_info.200")
     const info = await credits.creditInfo()
     assertRpc(sent, "get_credit_info", {})
-    assert.deepEqual(Object.keys(info).sort(), keysOf<CreditInfo>({
-      user_id: true, credits: true, credits_reserved: true, lifetime_granted: true,
-      lifetime_spent: true, lifetime_refunded: true, active_videos: true, deleted_videos: true,
-      last_transaction_at: true,
-    }))
+    assert.deepEqual(Object.keys(info).sort(), CREDIT_INFO_KEYS)
     assert.equal(info.user_id, ALICE)
     assert.equal(info.credits, 5)
     assert.equal(info.credits_reserved, 15)
-    assert.equal(info.credits, info.lifetime_granted - info.lifetime_spent + info.lifetime_refunded)
+    assert.equal(info.next_expiry, null)
+    assert.equal(info.credits, info.credits_paid + info.credits_promotional)
+    assert.equal(info.credits,
+      info.lifetime_granted - info.lifetime_spent + info.lifetime_refunded - info.lifetime_expired)
+  })
+
+  it("creditInfo with a promotion: the credits that expire next, and when", async () => {
+    const { credits } = stubClient("get_credit_info.lots.200")
+    const info = await credits.creditInfo()
+    assert.deepEqual(Object.keys(info).sort(), CREDIT_INFO_KEYS)
+    assert.deepEqual(info.next_expiry, { credits: 35, expires_at: "2026-12-31T23:59:59+00:00" })
+    assert.equal(new Date(info.next_expiry?.expires_at ?? "").toISOString(), "2026-12-31T23:59:59.000Z")
+    assert.equal(info.credits_paid, 0)
+    assert.equal(info.credits_promotional, 55)
+    assert.equal(info.credits, info.credits_paid + info.credits_promotional)
+  })
+
+  it("listCreditLots returns the lots, live first, with kind and category narrowed", async () => {
+    const { credits, sent } = stubClient("list_credit_lots.200")
+    const lots = await credits.listCreditLots()
+    assertRpc(sent, "list_credit_lots", {})
+    assert.equal(lots.length, 2)
+    assert.deepEqual(Object.keys(lots[0] ?? {}).sort(), keysOf<CreditLot>({
+      id: true, user_id: true, transaction_id: true, kind: true, category: true, amount: true,
+      remaining: true, expires_at: true, created_at: true,
+    }))
+    assert.deepEqual(lots.map((l) => [l.kind, l.category, l.remaining, l.expires_at]), [
+      ["grant", "promotional", 35, "2026-12-31T23:59:59+00:00"],
+      ["signup_bonus", "promotional", 20, null],
+    ])
+  })
+
+  it("expireCredits: how many lots and credits were written off", async () => {
+    const { credits, sent } = stubClient("expire_credits.200")
+    const expired = await credits.expireCredits()
+    assertRpc(sent, "expire_credits", {})
+    assert.deepEqual(Object.keys(expired).sort(), keysOf<ExpireCreditsResult>({
+      lots_expired: true, credits_expired: true,
+    }))
+    assert.deepEqual(expired, { lots_expired: 2, credits_expired: 35 })
   })
 
   it("creditInfo for a given user sends p_user_id", async () => {
@@ -215,6 +258,29 @@ describe("successful calls", () => {
     assert.equal(retry.idempotent_replay, true)
     assert.equal(retry.transaction_id, grant.transaction_id)
     assert.equal(retry.credits_remaining, 20)
+  })
+
+  it("grantCredits with an expiry and a category sends them; a Date goes as ISO 8601", async () => {
+    const { credits, sent } = stubClient("grant_credits.expiring.200")
+    const grant = await credits.grantCredits({
+      userId: ALICE, amount: 50, kind: "grant", reference: "promo:summer-2026:3b241101",
+      description: "Summer promotion", expiresAt: new Date("2026-12-31T23:59:59Z"),
+    })
+    assertRpc(sent, "grant_credits", {
+      p_user_id: ALICE, p_amount: 50, p_kind: "grant", p_reference: "promo:summer-2026:3b241101",
+      p_description: "Summer promotion", p_expires_at: "2026-12-31T23:59:59.000Z",
+    })
+    assert.equal(grant.credits_granted, 50)
+    assert.equal(grant.idempotent_replay, false)
+    const asText = stubClient("grant_credits.expiring.200")
+    await asText.credits.grantCredits({
+      userId: ALICE, amount: 50, kind: "adjustment", expiresAt: "2026-12-31T23:59:59+00:00",
+      category: "promotional",
+    })
+    assertRpc(asText.sent, "grant_credits", {
+      p_user_id: ALICE, p_amount: 50, p_kind: "adjustment", p_expires_at: "2026-12-31T23:59:59+00:00",
+      p_category: "promotional",
+    })
   })
 
   it("verifyLedger: [] when every balance matches its ledger", async () => {
@@ -342,6 +408,30 @@ const ERRORS: ErrorCase[] = [
     call: (c) => c.grantCredits({ userId: ALICE, amount: 0 }),
     type: InvalidInputError, status: 400, code: "22023",
     message: "p_amount must be a positive number of credits.",
+  },
+  {
+    fixture: "grant_credits.expiry.400",
+    call: (c) => c.grantCredits({
+      userId: ALICE, amount: 50, kind: "grant", expiresAt: "2020-01-01T00:00:00+00:00",
+    }),
+    type: InvalidInputError, status: 400, code: "22023",
+    message: "p_expires_at must be in the future.",
+    hint: "Give NULL for credits that never expire.",
+  },
+  {
+    fixture: "grant_credits.category.400",
+    // Past the compiler (a value from elsewhere): the database refuses it.
+    call: (c) => c.grantCredits({
+      userId: ALICE, amount: 50, kind: "adjustment", category: "free" as "paid",
+    }),
+    type: InvalidInputError, status: 400, code: "22023",
+    message: "p_category must be paid or promotional.",
+  },
+  {
+    fixture: "expire_credits.403",
+    call: (c) => c.expireCredits(),
+    type: ForbiddenError, status: 403, code: "42501",
+    message: "permission denied for function expire_credits",
   },
   {
     fixture: "grant_credits.403",

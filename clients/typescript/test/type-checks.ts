@@ -36,8 +36,17 @@ export async function wrapperInputsAndResultsAreTyped(credits: SoraCredits) {
   await credits.createVideo({ prompt: "A fox", duration: 5 })
   // @ts-expect-error not a grant kind
   await credits.grantCredits({ userId: "u", amount: 5, kind: "gift" })
+  await credits.grantCredits({ userId: "u", amount: 5, kind: "grant", expiresAt: new Date(), category: "promotional" })
+  // @ts-expect-error not a category
+  await credits.grantCredits({ userId: "u", amount: 5, category: "free" })
+  // @ts-expect-error an expiry is a Date or an ISO 8601 string, not a number of days
+  await credits.grantCredits({ userId: "u", amount: 5, expiresAt: 30 })
+  const info = await credits.creditInfo()
+  const expiresAt: string | undefined = info.next_expiry?.expires_at
+  const lots = await credits.listCreditLots()
+  const category: "paid" | "promotional" | undefined = lots[0]?.category
   const jobs: Video[] = await credits.claimJobs()
   // @ts-expect-error the wrapper's results are not `any`
   const notANumber: number = video.video_id
-  return [status, jobs, notANumber]
+  return [status, jobs, notANumber, expiresAt, category]
 }
