@@ -5,6 +5,8 @@
 
 // The columns of LockedVideo, as both video lock statements select them.
 #define SORA_LOCKED_VIDEO_COLUMNS "status, credits_cost, video_url, deleted_at"
+// The columns of LockedProfile, as every profile lock statement selects them.
+#define SORA_LOCKED_PROFILE_COLUMNS "credits, lifetime_granted"
 
 namespace sora::api {
 
@@ -24,25 +26,43 @@ LockedVideo locked(const pg::Uuid& owner, std::int64_t balance, const pg::Result
   return video;
 }
 
+// A LockedProfile from the row of a profile lock statement.
+LockedProfile locked_profile(const pg::Result& row) {
+  return {row.int64_at(0, "credits"), row.int64_at(0, "lifetime_granted")};
+}
+
 }  // namespace
 
 LockedProfile lock_profile(const pg::Uuid& user_id) {
   static pg::Statement lock(
-      "SELECT credits, lifetime_granted FROM @extschema@.profiles WHERE id = $1 FOR UPDATE",
+      "SELECT " SORA_LOCKED_PROFILE_COLUMNS " FROM @extschema@.profiles WHERE id = $1 FOR UPDATE",
       {Type::kUuid});
   pg::Result row = lock.run({pg::param(user_id)});
   if (row.rows() == 0) throw core::messages::profile_not_found();
-  return {row.int64_at(0, "credits"), row.int64_at(0, "lifetime_granted")};
+  return locked_profile(row);
+}
+
+LockedForCharge lock_profile_for_charge(const pg::Uuid& user_id, pg::Param model,
+                                        pg::Param resolution) {
+  static pg::Statement lock(
+      "SELECT " SORA_LOCKED_PROFILE_COLUMNS ","
+      "       (SELECT credits_per_second::bigint FROM @extschema@.video_pricing"
+      "        WHERE model = $2 AND resolution = $3) AS credits_per_second "
+      "FROM @extschema@.profiles WHERE id = $1 FOR UPDATE",
+      {Type::kUuid, Type::kText, Type::kText});
+  pg::Result row = lock.run({pg::param(user_id), model, resolution});
+  if (row.rows() == 0) throw core::messages::profile_not_found();
+  return {locked_profile(row), row.optional_int64_at(0, "credits_per_second")};
 }
 
 std::optional<LockedProfile> try_lock_profile(const pg::Uuid& user_id) {
   static pg::Statement lock(
-      "SELECT credits, lifetime_granted FROM @extschema@.profiles WHERE id = $1 "
+      "SELECT " SORA_LOCKED_PROFILE_COLUMNS " FROM @extschema@.profiles WHERE id = $1 "
       "FOR UPDATE SKIP LOCKED",
       {Type::kUuid});
   pg::Result row = lock.run({pg::param(user_id)});
   if (row.rows() == 0) return std::nullopt;
-  return LockedProfile{row.int64_at(0, "credits"), row.int64_at(0, "lifetime_granted")};
+  return locked_profile(row);
 }
 
 LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner) {

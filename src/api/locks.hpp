@@ -23,6 +23,16 @@ struct LockedProfile {
 
 // SELECT ... FOR UPDATE of the profile. PT404 without a profile.
 LockedProfile lock_profile(const pg::Uuid& user_id);
+
+// The same lock for a charge, which reads the price of its model and resolution in the same
+// statement (one statement less on the hot path): nullopt when there is no such price.
+// Prices are not under the profile lock; the one read is the one the statement started with.
+struct LockedForCharge {
+  LockedProfile profile;
+  std::optional<std::int64_t> credits_per_second;
+};
+LockedForCharge lock_profile_for_charge(const pg::Uuid& user_id, pg::Param model,
+                                        pg::Param resolution);
 // The same without waiting (SKIP LOCKED): nullopt when another transaction holds it (or the
 // profile is gone), for the sweeps, which try again next time.
 std::optional<LockedProfile> try_lock_profile(const pg::Uuid& user_id);

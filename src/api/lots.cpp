@@ -41,37 +41,38 @@ std::int64_t expire_lot(const pg::Uuid& user, std::int64_t lot_id, std::string_v
   return written.int64_at(0, "balance_after");
 }
 
-// Credits moved between an entry and its lots: taken (-1) or given back (+1), recorded
-// one allocation per lot.
-void move_credits(const pg::Uuid& user, std::int64_t transaction_id,
-                  const std::vector<core::Take>& takes, std::int64_t direction) {
+// A refund's credits given back to the lots its charge took them from.
+void give_back(const pg::Uuid& user, std::int64_t transaction_id,
+               const std::vector<core::Take>& takes) {
   static pg::Statement write(
-      "WITH moved AS ("
-      "  UPDATE @extschema@.credit_lots l SET remaining = l.remaining + $4 * m.amount"
-      "  FROM unnest($2::bigint[], $3::bigint[]) AS m(lot_id, amount)"
-      "  WHERE l.id = m.lot_id AND l.user_id = $1 RETURNING l.id"
-      ") INSERT INTO @extschema@.credit_allocations (transaction_id, lot_id, user_id, amount)"
-      "  SELECT $5, m.lot_id, $1, m.amount FROM unnest($2::bigint[], $3::bigint[]) AS m(lot_id, amount)"
-      "  RETURNING (SELECT count(*) FROM moved) AS moved",
-      {Type::kUuid, Type::kInt8Array, Type::kInt8Array, Type::kInt8, Type::kInt8});
-  std::vector<std::int64_t> lots;
-  std::vector<std::int64_t> amounts;
-  for (const core::Take& take : takes) {
-    lots.push_back(take.lot_id);
-    amounts.push_back(take.amount);
-  }
-  pg::Result written = write.run({pg::param(user), pg::param(lots), pg::param(amounts),
-                                  pg::param(direction), pg::param(transaction_id)});
-  // Every lot must have been there to move credits from or to.
-  if (written.rows() != takes.size() ||
-      (!takes.empty() && written.int64_at(0, "moved") != static_cast<std::int64_t>(takes.size()))) {
-    throw core::messages::row_missing();
-  }
+      "WITH entry AS (SELECT $4::bigint AS id), " SORA_MOVE_CREDITS_CTES("$1", "$2", "$3", "+")
+      " SELECT " SORA_MOVED_COLUMNS,
+      {Type::kUuid, Type::kInt8Array, Type::kInt8Array, Type::kInt8});
+  MoveParams params = move_params(takes);
+  require_moved(write.run({pg::param(user), pg::param(params.lots), pg::param(params.amounts),
+                           pg::param(transaction_id)}),
+                takes.size());
 }
 
 }  // namespace
 
 bool has_lots() { return pg::bound_schema_has_table("credit_lots"); }
+
+MoveParams move_params(const std::vector<core::Take>& takes) {
+  MoveParams params;
+  for (const core::Take& take : takes) {
+    params.lots.push_back(take.lot_id);
+    params.amounts.push_back(take.amount);
+  }
+  return params;
+}
+
+void require_moved(const pg::Result& written, std::size_t takes) {
+  auto expected = static_cast<std::int64_t>(takes);
+  if (written.int64_at(0, "moved") != expected || written.int64_at(0, "allocated") != expected) {
+    throw core::messages::row_missing();
+  }
+}
 
 SettledLots settle_lots(const pg::Uuid& user, std::int64_t balance) {
   // Served by credit_lots_live_idx, in its order: the expired lots (soonest expires_at) come
@@ -117,11 +118,6 @@ void add_lot(const pg::Uuid& user, std::int64_t transaction_id, std::string_view
              pg::timestamp_param(expires_at)});
 }
 
-void take_from_lots(const pg::Uuid& user, std::int64_t transaction_id,
-                    const std::vector<core::Take>& takes) {
-  move_credits(user, transaction_id, takes, -1);
-}
-
 std::optional<LotTerms> lot_of(const pg::Uuid& user, std::int64_t transaction_id) {
   static pg::Statement lot(
       "SELECT l.category, l.expires_at FROM @extschema@.credit_allocations a "
@@ -158,7 +154,7 @@ std::int64_t refund_to_lots(const pg::Uuid& user, std::int64_t transaction_id, s
   }
   std::vector<core::Take> takes;
   for (const ChargedLot& lot : charged) takes.push_back(lot.take);
-  move_credits(user, transaction_id, takes, +1);
+  give_back(user, transaction_id, takes);
   for (const ChargedLot& lot : charged) {
     if (!lot.expired) continue;
     balance = expire_lot(user, lot.take.lot_id, lot.category);

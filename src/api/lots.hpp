@@ -47,9 +47,33 @@ struct LotTerms {
 };
 std::optional<LotTerms> lot_of(const pg::Uuid& user, std::int64_t transaction_id);
 
-// Takes a charge's split from its lots and records it under the charge's entry.
-void take_from_lots(const pg::Uuid& user, std::int64_t transaction_id,
-                    const std::vector<core::Take>& takes);
+// A move of credits between a ledger entry and lots, as SQL for the statement that writes
+// the entry (so that a charge takes its split in the statement that writes it): two CTEs
+// after a CTE `entry` (with column id), `moved` (the lots changed) and `allocation` (the
+// rows recorded). Arguments: SQL for the user's uuid, the lot ids and amounts (bigint[]),
+// and the sign of the move (- takes, + gives back).
+#define SORA_MOVE_CREDITS_CTES(user, lots, amounts, sign)                                      \
+  "moved AS ("                                                                                 \
+  "  UPDATE @extschema@.credit_lots l SET remaining = l.remaining " sign " m.amount"           \
+  "  FROM unnest(" lots "::bigint[], " amounts "::bigint[]) AS m(lot_id, amount)"              \
+  "  WHERE l.id = m.lot_id AND l.user_id = " user " RETURNING l.id"                            \
+  "), allocation AS ("                                                                         \
+  "  INSERT INTO @extschema@.credit_allocations (transaction_id, lot_id, user_id, amount)"     \
+  "  SELECT entry.id, m.lot_id, " user ", m.amount"                                            \
+  "  FROM entry, unnest(" lots "::bigint[], " amounts "::bigint[]) AS m(lot_id, amount)"       \
+  "  RETURNING lot_id)"
+// What the statement returns about the move, as columns `moved` and `allocated`.
+#define SORA_MOVED_COLUMNS \
+  "(SELECT count(*) FROM moved) AS moved, (SELECT count(*) FROM allocation) AS allocated"
+
+// The lot ids and the amounts of a split, as the two array parameters of the CTEs.
+struct MoveParams {
+  std::vector<std::int64_t> lots;
+  std::vector<std::int64_t> amounts;
+};
+MoveParams move_params(const std::vector<core::Take>& takes);
+// P0002 unless the statement moved credits from or to every lot of the split, and recorded it.
+void require_moved(const pg::Result& written, std::size_t takes);
 
 // What the charge of a video took from each lot.
 struct ChargedLot {

@@ -1,5 +1,6 @@
 // Video jobs: charge, refund, complete, claim, soft delete, restore.
 #include <string>
+#include <vector>
 
 #include "../core/messages.hpp"
 #include "../core/json.hpp"
@@ -63,14 +64,32 @@ struct Charge {
   std::string created_at;
 };
 
-// The whole charge, in the caller's transaction: lock the profile, write off its expired
-// lots (1.2), replay check, price, balance check, then video + balance + ledger entry in one
-// statement, and the split over the lots.
+// The writes of a charge: video, balance and counters, ledger entry.
+#define SORA_CHARGE_CTES                                                                         \
+  "WITH video AS ("                                                                              \
+  "  INSERT INTO @extschema@.videos (user_id, prompt, model, resolution, duration_seconds,"      \
+  "                                  credits_cost, idempotency_key)"                             \
+  "  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, status, created_at"                       \
+  "), profile AS ("                                                                              \
+  "  UPDATE @extschema@.profiles SET credits = credits - $6,"                                    \
+  "         credits_reserved = credits_reserved + $6, lifetime_spent = lifetime_spent + $6,"     \
+  "         active_videos = active_videos + 1, last_transaction_at = now(), updated_at = now()"  \
+  "  WHERE id = $1 RETURNING credits"                                                            \
+  "), entry AS ("                                                                                \
+  "  INSERT INTO @extschema@.credit_transactions"                                                \
+  "         (user_id, video_id, amount, balance_after, kind, description)"                      \
+  "  SELECT $1, video.id, -$6, profile.credits, 'video_generation', $8"                          \
+  "  FROM video, profile RETURNING id)"
+#define SORA_CHARGE_RESULT \
+  " SELECT video.id, video.status, video.created_at, profile.credits, entry.id AS transaction_id"
+#define SORA_CHARGE_PARAMS \
+  Type::kUuid, Type::kText, Type::kText, Type::kText, Type::kInt8, Type::kInt8, Type::kText, Type::kText
+
+// The whole charge, in the caller's transaction: lock the profile (reading the price in the
+// same statement), write off its expired lots (1.2), replay check, price check, balance
+// check, then video + balance + ledger entry + the split over the lots in one statement.
+// The checks keep the contract's order whatever the statements read.
 Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
-  static pg::Statement price(
-      "SELECT credits_per_second::bigint AS credits_per_second FROM @extschema@.video_pricing "
-      "WHERE model = $1 AND resolution = $2",
-      {Type::kText, Type::kText});
   static pg::Statement replay(
       "SELECT v.id, v.prompt, v.duration_seconds, v.resolution, v.model, v.credits_cost, "
       "v.status, v.created_at, t.id AS transaction_id "
@@ -78,26 +97,14 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
       "ON t.video_id = v.id AND t.kind = 'video_generation' "
       "WHERE v.user_id = $1 AND v.idempotency_key = $2",
       {Type::kUuid, Type::kText});
-  static pg::Statement write(
-      "WITH video AS ("
-      "  INSERT INTO @extschema@.videos (user_id, prompt, model, resolution, duration_seconds,"
-      "                                  credits_cost, idempotency_key)"
-      "  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, status, created_at"
-      "), profile AS ("
-      "  UPDATE @extschema@.profiles SET credits = credits - $6,"
-      "         credits_reserved = credits_reserved + $6, lifetime_spent = lifetime_spent + $6,"
-      "         active_videos = active_videos + 1, last_transaction_at = now(), updated_at = now()"
-      "  WHERE id = $1 RETURNING credits"
-      "), entry AS ("
-      "  INSERT INTO @extschema@.credit_transactions"
-      "         (user_id, video_id, amount, balance_after, kind, description)"
-      "  SELECT $1, video.id, -$6, profile.credits, 'video_generation', $8"
-      "  FROM video, profile RETURNING id"
-      ") SELECT video.id, video.status, video.created_at, profile.credits,"
-      "         entry.id AS transaction_id "
-      "FROM video, profile, entry",
-      {Type::kUuid, Type::kText, Type::kText, Type::kText, Type::kInt8, Type::kInt8, Type::kText,
-       Type::kText});
+  // A database still at 1.0 or 1.1: no lots.
+  static pg::Statement write(SORA_CHARGE_CTES SORA_CHARGE_RESULT " FROM video, profile, entry",
+                             {SORA_CHARGE_PARAMS});
+  // 1.2: the split over the lots ($9, $10) in the same statement.
+  static pg::Statement write_with_lots(
+      SORA_CHARGE_CTES ", " SORA_MOVE_CREDITS_CTES("$1", "$9", "$10", "-")
+      SORA_CHARGE_RESULT ", " SORA_MOVED_COLUMNS " FROM video, profile, entry",
+      {SORA_CHARGE_PARAMS, Type::kInt8Array, Type::kInt8Array});
 
   pg::TextArg prompt = pg::read_text(fcinfo, 0);
   std::optional<std::int32_t> duration = pg::read_int32(fcinfo, 1);
@@ -108,7 +115,8 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
   pg::Uuid user = signed_in_user();
   core::validate(core::VideoRequest{prompt.view, duration, resolution.view, model.view, key.view});
 
-  SettledLots lots = settle_lots(user, lock_profile(user).credits);
+  LockedForCharge locked = lock_profile_for_charge(user, pg::param(model), pg::param(resolution));
+  SettledLots lots = settle_lots(user, locked.profile.credits);
   std::int64_t balance = lots.spendable;
 
   Charge result;
@@ -133,22 +141,32 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
 
   // After the replay check: a retry is answered even if the price was withdrawn since, or
   // the user is at the in-flight cap (the retried video is already one of those in flight).
-  pg::Result priced = price.run({pg::param(model), pg::param(resolution)});
-  if (priced.rows() == 0) throw messages::unknown_price(*model.view, *resolution.view);
-  std::int64_t cost = core::video_cost(priced.int64_at(0, "credits_per_second"), *duration);
+  if (!locked.credits_per_second) throw messages::unknown_price(*model.view, *resolution.view);
+  std::int64_t cost = core::video_cost(*locked.credits_per_second, *duration);
   require_below_inflight_cap(user);
   core::require_balance(balance, cost);
-  pg::Result written = write.run(
-      {pg::param(user), pg::param(prompt), pg::param(model), pg::param(resolution),
-       pg::param(std::int64_t{*duration}), pg::param(cost), pg::param(key),
-       pg::param(messages::charge_description(*model.view, *resolution.view, *duration))});
+  pg::Param description =
+      pg::param(messages::charge_description(*model.view, *resolution.view, *duration));
+  pg::Result written;
+  if (lots.enabled) {
+    std::vector<core::Take> takes = core::split_charge(lots.live, cost);
+    MoveParams split = move_params(takes);
+    written = write_with_lots.run({pg::param(user), pg::param(prompt), pg::param(model),
+                                   pg::param(resolution), pg::param(std::int64_t{*duration}),
+                                   pg::param(cost), pg::param(key), description,
+                                   pg::param(split.lots), pg::param(split.amounts)});
+    require_moved(written, takes.size());
+  } else {
+    written = write.run({pg::param(user), pg::param(prompt), pg::param(model),
+                         pg::param(resolution), pg::param(std::int64_t{*duration}),
+                         pg::param(cost), pg::param(key), description});
+  }
   result.video_id = written.uuid_at(0, "id");
   result.status = written.text_at(0, "status");
   result.created_at = pg::json_timestamp(written.timestamp_at(0, "created_at"));
   result.credits_remaining = written.int64_at(0, "credits");
   result.transaction_id = written.int64_at(0, "transaction_id");
   result.credits_charged = cost;
-  if (lots.enabled) take_from_lots(user, result.transaction_id, core::split_charge(lots.live, cost));
   return result;
 }
 

@@ -87,6 +87,12 @@ std::int64_t Result::int64_at(std::uint64_t row, const char* column) const {
   return DatumGetInt64(required(row, column, INT8OID));
 }
 
+std::optional<std::int64_t> Result::optional_int64_at(std::uint64_t row, const char* column) const {
+  std::optional<Datum> datum = value(row, column, INT8OID);
+  if (!datum) return std::nullopt;
+  return DatumGetInt64(*datum);
+}
+
 std::int32_t Result::int32_at(std::uint64_t row, const char* column) const {
   return DatumGetInt32(required(row, column, INT4OID));
 }

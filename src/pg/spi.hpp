@@ -57,6 +57,7 @@ class Result {
   // another type 42804, and a NULL 23502: never a crash or a silent 0. The optional_
   // accessors, for the columns that may be NULL, read NULL as nullopt.
   std::int64_t int64_at(std::uint64_t row, const char* column) const;
+  std::optional<std::int64_t> optional_int64_at(std::uint64_t row, const char* column) const;
   std::int32_t int32_at(std::uint64_t row, const char* column) const;
   bool bool_at(std::uint64_t row, const char* column) const;
   Oid oid_at(std::uint64_t row, const char* column) const;
@@ -79,7 +80,7 @@ enum class Access { kReadWrite, kReadOnly };
 
 class Statement {
  public:
-  static constexpr int kMaxParams = 8;
+  static constexpr int kMaxParams = 10;
   Statement(const char* sql, std::initializer_list<Type> param_types);
   Result run(std::initializer_list<Param> params, Access access = Access::kReadWrite);
 

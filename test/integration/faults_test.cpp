@@ -1,5 +1,5 @@
 // Fault injection: an error raised from inside each SPI statement of a charge, a refund and a
-// grant, one at a time. The statements that lock or read are made to fail by another session
+// grant (1.2: with their credit lots), one at a time. The statements that lock or read are made to fail by another session
 // holding what they need (a row lock, or a table lock that even a plain read waits for) under
 // lock_timeout or statement_timeout; the writes by test-only triggers that raise with a
 // SQLSTATE of their own, or a NOT VALID check constraint on the ledger. For every one:
@@ -60,6 +60,12 @@ const std::string kHoldProfile = "SELECT 1 FROM profiles WHERE id = {user} FOR U
 const std::string kHoldLedger = "LOCK TABLE credit_transactions IN ACCESS EXCLUSIVE MODE";
 const std::string kHoldVideos = "LOCK TABLE videos IN ACCESS EXCLUSIVE MODE";
 const std::string kLockProfile = "SELECT credits, lifetime_granted FROM public.profiles";
+const std::string kLockProfileForCharge = "AS credits_per_second FROM public.profiles";
+const std::string kHoldLots = "LOCK TABLE credit_lots IN ACCESS EXCLUSIVE MODE";
+const std::string kHoldAllocations = "LOCK TABLE credit_allocations IN ACCESS EXCLUSIVE MODE";
+const std::string kSettleLots = "FROM public.credit_lots WHERE user_id = $1 AND NOT depleted";
+const std::string kGiveBack = "WITH entry AS (SELECT $4::bigint AS id)";
+const std::string kAddLot = "INSERT INTO public.credit_lots";
 const std::string kInjected = "injected fault";
 const std::string kCheck = "violates check constraint \"fault\"";
 const std::string kChargeWrite = "credits = credits - $6";
@@ -67,9 +73,12 @@ const std::string kRefundWrite = "credits = credits + $3";
 const std::string kGrantWrite = "lifetime_granted = lifetime_granted + $2";
 
 const std::vector<Fault> kFaults = {
-    // create_video_generation: lock the profile, replay check, price, in-flight count, write.
+    // create_video_generation: lock the profile (and read the price), write off expired lots,
+    // replay check, in-flight count, write (video, balance, ledger, lots, allocations).
     {"ChargeLockProfile", Call::kCharge, kLockTimeout, kHoldProfile, {}, "55P03", kLockTimedOut,
-     kLockProfile},
+     kLockProfileForCharge},
+    {"ChargeSettleLots", Call::kCharge, kLockTimeout, kHoldLots, {}, "55P03", kLockTimedOut,
+     kSettleLots},
     {"ChargeReplayCheck", Call::kCharge, kLockTimeout, kHoldLedger, {}, "55P03", kLockTimedOut,
      "SELECT v.id, v.prompt"},
     {"ChargePrice", Call::kCharge, "SET LOCAL statement_timeout = '300ms'",
@@ -83,8 +92,13 @@ const std::vector<Fault> kFaults = {
      "SF002", kInjected, kChargeWrite},
     {"ChargeWriteLedger", Call::kCharge, "", "", ledger_refuses("video_generation"), "23514",
      kCheck, kChargeWrite},
-    // refund_video_credits: find the owner, lock the profile, lock the video, (for a refunded
-    // video) find the refund entry, write.
+    {"ChargeWriteLot", Call::kCharge, "", "", raise_on("UPDATE", "credit_lots", "SF004"), "SF004",
+     kInjected, kChargeWrite},
+    {"ChargeWriteAllocation", Call::kCharge, "", "", raise_on("INSERT", "credit_allocations", "SF005"),
+     "SF005", kInjected, kChargeWrite},
+    // refund_video_credits: find the owner, lock the profile, lock the video, write off expired
+    // lots, (for a refunded video) find the refund entry, read the charge's allocations,
+    // write, give the credits back to the lots.
     {"RefundFindOwner", Call::kRefund, kLockTimeout, kHoldVideos, {}, "55P03", kLockTimedOut,
      "SELECT user_id FROM public.videos"},
     {"RefundLockProfile", Call::kRefund, kLockTimeout, kHoldProfile, {}, "55P03", kLockTimedOut,
@@ -92,6 +106,10 @@ const std::vector<Fault> kFaults = {
     {"RefundLockVideo", Call::kRefund, kLockTimeout,
      "SELECT 1 FROM videos WHERE id = {video} FOR UPDATE", {}, "55P03", kLockTimedOut,
      "SELECT status, credits_cost, video_url, deleted_at FROM public.videos"},
+    {"RefundSettleLots", Call::kRefund, kLockTimeout, kHoldLots, {}, "55P03", kLockTimedOut,
+     kSettleLots},
+    {"RefundReadAllocations", Call::kRefund, kLockTimeout, kHoldAllocations, {}, "55P03",
+     kLockTimedOut, "JOIN public.credit_allocations a"},
     {"RefundFindEarlierRefund", Call::kRefundAgain, kLockTimeout, kHoldLedger, {}, "55P03",
      kLockTimedOut, "SELECT id FROM public.credit_transactions WHERE video_id"},
     {"RefundWriteVideo", Call::kRefund, "", "", raise_on("UPDATE", "videos", "SF003"), "SF003",
@@ -100,15 +118,26 @@ const std::vector<Fault> kFaults = {
      "SF002", kInjected, kRefundWrite},
     {"RefundWriteLedger", Call::kRefund, "", "", ledger_refuses("refund"), "23514", kCheck,
      kRefundWrite},
-    // grant_credits: lock the profile, replay check of the reference, write.
+    {"RefundGiveBackToLots", Call::kRefund, "", "", raise_on("UPDATE", "credit_lots", "SF004"),
+     "SF004", kInjected, kGiveBack},
+    {"RefundWriteAllocations", Call::kRefund, "", "",
+     raise_on("INSERT", "credit_allocations", "SF005"), "SF005", kInjected, kGiveBack},
+    // grant_credits: lock the profile, write off expired lots, replay check of the reference,
+    // write, create the lot and its allocation.
     {"GrantLockProfile", Call::kGrant, kLockTimeout, kHoldProfile, {}, "55P03", kLockTimedOut,
      kLockProfile},
+    {"GrantSettleLots", Call::kGrant, kLockTimeout, kHoldLots, {}, "55P03", kLockTimedOut,
+     kSettleLots},
     {"GrantReplayCheck", Call::kGrant, kLockTimeout, kHoldLedger, {}, "55P03", kLockTimedOut,
      "SELECT id, user_id, amount FROM public.credit_transactions"},
     {"GrantWriteBalance", Call::kGrant, "", "", raise_on("UPDATE", "profiles", "SF002"), "SF002",
      kInjected, kGrantWrite},
     {"GrantWriteLedger", Call::kGrant, "", "", ledger_refuses("purchase"), "23514", kCheck,
      kGrantWrite},
+    {"GrantAddLot", Call::kGrant, "", "", raise_on("INSERT", "credit_lots", "SF004"), "SF004",
+     kInjected, kAddLot},
+    {"GrantAddAllocation", Call::kGrant, "", "", raise_on("INSERT", "credit_allocations", "SF005"),
+     "SF005", kInjected, kAddLot},
 };
 
 // gtest names a failing case by its name, not by its bytes.
@@ -190,7 +219,11 @@ class Faults : public testing::TestWithParam<Fault> {
             " (SELECT string_agg(t::text, ',' ORDER BY id) FROM credit_transactions t"
             "  WHERE user_id = $1),"
             " (SELECT string_agg(v::text, ',' ORDER BY id) FROM videos v WHERE user_id = $1),"
-            " (SELECT count(*) FROM credit_transactions), (SELECT count(*) FROM videos))",
+            " (SELECT string_agg(l::text, ',' ORDER BY id) FROM credit_lots l WHERE user_id = $1),"
+            " (SELECT string_agg(a::text, ',' ORDER BY transaction_id, lot_id)"
+            "  FROM credit_allocations a WHERE user_id = $1),"
+            " (SELECT count(*) FROM credit_transactions), (SELECT count(*) FROM videos),"
+            " (SELECT count(*) FROM credit_lots), (SELECT count(*) FROM credit_allocations))",
             user_)[0]
         .as<std::string>();
   }
