@@ -49,10 +49,22 @@ std::unique_ptr<pqxx::connection> connect() {
   conn->prepare("credit_info",
                 "SELECT (r->>'credits')::bigint, (r->>'credits_reserved')::bigint,"
                 " (r->>'lifetime_granted')::bigint, (r->>'lifetime_spent')::bigint,"
-                " (r->>'lifetime_refunded')::bigint FROM get_credit_info($1) r");
+                " (r->>'lifetime_refunded')::bigint, (r->>'lifetime_expired')::bigint,"
+                " (r->>'credits_paid')::bigint, (r->>'credits_promotional')::bigint,"
+                " (r->'next_expiry'->>'credits')::bigint FROM get_credit_info($1) r");
   conn->prepare("grant",
                 "SELECT (r->>'transaction_id')::bigint, (r->>'idempotent_replay')::boolean,"
                 " (r->>'credits_remaining')::bigint FROM grant_credits($1, $2, $3, $4) r");
+  // A grant that makes a lot (1.2) with an expiry $6 milliseconds after $5 (a timestamptz;
+  // NULL: after the call's own now()), or never when $6 is NULL, and category $7 (NULL: the
+  // kind's).
+  conn->prepare("grant_lot",
+                "SELECT (r->>'transaction_id')::bigint, (r->>'idempotent_replay')::boolean,"
+                " (r->>'credits_remaining')::bigint FROM grant_credits($1, $2, $3, $4, NULL,"
+                "   coalesce($5::timestamptz, now()) + $6::integer * interval '1 millisecond', $7) r");
+  conn->prepare("expire_credits",
+                "SELECT (r->>'lots_expired')::bigint, (r->>'credits_expired')::bigint"
+                " FROM expire_credits() r");
   conn->prepare("list_deleted",
                 "SELECT count(*), count(*) FILTER (WHERE user_id IS DISTINCT FROM auth.uid()"
                 "                                   OR deleted_at IS NULL)"
@@ -163,7 +175,9 @@ struct Invariant {
 
 const Invariant kInvariants[] = {
     {"verify_ledger() is empty",
-     "SELECT user_id || ' credits ' || credits || ' ledger ' || ledger_sum FROM verify_ledger()"},
+     "SELECT user_id || ' credits ' || credits || ' ledger ' || coalesce(ledger_sum::text, '?')"
+     "       || ' lots ' || coalesce(lots_remaining::text, '?') || ': ' || problem"
+     " FROM verify_ledger()"},
     {"no negative balance or reservation",
      "SELECT id || ' credits ' || credits || ' reserved ' || credits_reserved FROM profiles"
      " WHERE credits < 0 OR credits_reserved < 0"},
@@ -196,11 +210,63 @@ const Invariant kInvariants[] = {
      "         coalesce(sum(amount) FILTER (WHERE kind IN ('signup_bonus', 'purchase', 'grant',"
      "                                                   'adjustment')), 0) AS granted,"
      "         coalesce(-sum(amount) FILTER (WHERE kind = 'video_generation'), 0) AS spent,"
-     "         coalesce(sum(amount) FILTER (WHERE kind = 'refund'), 0) AS refunded"
+     "         coalesce(sum(amount) FILTER (WHERE kind = 'refund'), 0) AS refunded,"
+     "         coalesce(-sum(amount) FILTER (WHERE kind = 'expiry'), 0) AS expired"
      "  FROM credit_transactions t WHERE t.user_id = p.id) l"
      " WHERE p.credits <> l.total OR p.lifetime_granted <> l.granted"
      "    OR p.lifetime_spent <> l.spent OR p.lifetime_refunded <> l.refunded"
-     "    OR p.credits <> p.lifetime_granted - p.lifetime_spent + p.lifetime_refunded"},
+     "    OR p.lifetime_expired <> l.expired"
+     "    OR p.credits <> p.lifetime_granted - p.lifetime_spent + p.lifetime_refunded"
+     "                    - p.lifetime_expired"},
+    // Credit lots (1.2). The users of these tests are created at 1.2, so every entry of
+    // theirs moved credits into or out of lots, recorded by its allocations.
+    {"each balance equals the credits remaining in the user's lots",
+     "SELECT p.id || ' credits ' || p.credits || ' lots ' || coalesce(sum(l.remaining), 0)"
+     " FROM profiles p LEFT JOIN credit_lots l ON l.user_id = p.id GROUP BY p.id"
+     " HAVING p.credits <> coalesce(sum(l.remaining), 0)"},
+    {"0 <= remaining <= amount in every lot",
+     "SELECT id || ' remaining ' || remaining || ' of ' || amount FROM credit_lots"
+     " WHERE remaining < 0 OR remaining > amount"},
+    {"each grant entry made one lot of its amount",
+     "SELECT t.id || ' ' || t.kind || ' ' || t.amount || ' lots ' || count(l.id)"
+     " FROM credit_transactions t LEFT JOIN credit_lots l"
+     "   ON l.transaction_id = t.id AND l.user_id = t.user_id AND l.amount = t.amount"
+     "  AND l.kind = t.kind"
+     " WHERE t.kind IN ('signup_bonus', 'purchase', 'grant', 'adjustment')"
+     " GROUP BY t.id HAVING count(l.id) <> 1"},
+    {"each video_generation entry's allocations add up to its cost",
+     "SELECT t.id || ' cost ' || -t.amount || ' allocated ' || coalesce(sum(a.amount), 0)"
+     " FROM credit_transactions t LEFT JOIN credit_allocations a"
+     "   ON a.transaction_id = t.id AND a.user_id = t.user_id"
+     " WHERE t.kind = 'video_generation'"
+     " GROUP BY t.id HAVING coalesce(sum(a.amount), 0) <> -t.amount"},
+    {"each refund gives back to its charge's lots what the charge took",
+     "SELECT r.id || ' returned ' || coalesce(ra.split, '-') || ' taken ' || coalesce(ca.split, '-')"
+     " FROM credit_transactions r"
+     " JOIN credit_transactions c ON c.video_id = r.video_id AND c.kind = 'video_generation'"
+     " CROSS JOIN LATERAL (SELECT string_agg(a.lot_id || ':' || a.amount, ',' ORDER BY a.lot_id)"
+     "                     FROM credit_allocations a"
+     "                     WHERE a.user_id = r.user_id AND a.transaction_id = r.id) ra(split)"
+     " CROSS JOIN LATERAL (SELECT string_agg(a.lot_id || ':' || a.amount, ',' ORDER BY a.lot_id)"
+     "                     FROM credit_allocations a"
+     "                     WHERE a.user_id = c.user_id AND a.transaction_id = c.id) ca(split)"
+     " WHERE r.kind = 'refund' AND ra.split IS DISTINCT FROM ca.split"},
+    {"each expiry entry wrote off one lot that had expired by then",
+     "SELECT t.id || ' expired ' || -t.amount || ' lots ' || count(a.lot_id)"
+     " FROM credit_transactions t"
+     " LEFT JOIN credit_allocations a ON a.transaction_id = t.id AND a.user_id = t.user_id"
+     " LEFT JOIN credit_lots l ON l.id = a.lot_id AND l.user_id = t.user_id"
+     " WHERE t.kind = 'expiry'"
+     " GROUP BY t.id"
+     " HAVING count(a.lot_id) <> 1 OR coalesce(sum(a.amount), 0) <> -t.amount"
+     "     OR bool_or(l.expires_at IS NULL OR l.expires_at > t.created_at)"},
+    {"a lot is written off at most once, but for what refunds gave back to it",
+     "SELECT l.id || ' expiries ' || count(*) FILTER (WHERE t.kind = 'expiry') || ' refunds '"
+     "       || count(*) FILTER (WHERE t.kind = 'refund')"
+     " FROM credit_lots l JOIN credit_allocations a ON a.lot_id = l.id"
+     " JOIN credit_transactions t ON t.id = a.transaction_id"
+     " GROUP BY l.id HAVING count(*) FILTER (WHERE t.kind = 'expiry')"
+     "                      > 1 + count(*) FILTER (WHERE t.kind = 'refund')"},
     {"active_videos and deleted_videos count the videos",
      "SELECT p.id || ' active ' || p.active_videos || ' deleted ' || p.deleted_videos"
      " FROM profiles p LEFT JOIN videos v ON v.user_id = p.id GROUP BY p.id"
@@ -248,6 +314,34 @@ void expect_ledger_invariants(pqxx::connection& conn) {
   for (const Invariant& invariant : kInvariants) {
     expect_no_rows(tx, invariant.name, invariant.violations);
   }
+}
+
+void expect_final_sweep_leaves_nothing_due(pqxx::connection& conn, std::ostream& out) {
+  pqxx::work tx(conn);
+  act_as(tx, service());
+  pqxx::row swept = tx.exec_prepared1("expire_credits");
+  tx.exec("SELECT set_config('role', 'none', true)");
+  // In the sweep's transaction, so now() is the moment it judged expiry by.
+  pqxx::row due = tx.exec1(
+      "SELECT count(*), coalesce(string_agg(id || ' holds ' || remaining, '; ')"
+      "                          FILTER (WHERE n <= 5), '')"
+      " FROM (SELECT id, remaining, row_number() OVER () AS n FROM credit_lots"
+      "       WHERE remaining > 0 AND expires_at <= now()) d");
+  EXPECT_EQ(due[0].as<std::int64_t>(), 0)
+      << "lots past their expiry still hold credits after a sweep: " << due[1].as<std::string>();
+  pqxx::row lots = tx.exec1(
+      "SELECT count(*), count(*) FILTER (WHERE expires_at IS NOT NULL),"
+      "       count(*) FILTER (WHERE expires_at <= now()),"
+      "       (SELECT count(*) FROM credit_transactions WHERE kind = 'expiry'),"
+      "       (SELECT coalesce(-sum(amount), 0) FROM credit_transactions WHERE kind = 'expiry')"
+      " FROM credit_lots");
+  tx.commit();
+  out << "lots: " << lots[0].as<std::int64_t>() << " (" << lots[1].as<std::int64_t>()
+      << " with an expiry, " << lots[2].as<std::int64_t>() << " expired), "
+      << lots[3].as<std::int64_t>() << " expiry entries writing off "
+      << lots[4].as<std::int64_t>() << " credits; the final sweep wrote off "
+      << swept[0].as<std::int64_t>() << " lots, " << swept[1].as<std::int64_t>() << " credits"
+      << std::endl;
 }
 
 void expect_acknowledged(pqxx::connection& conn, const std::vector<AckedEntry>& entries,

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <ostream>
 #include <pqxx/pqxx>
 #include <string>
 #include <vector>
@@ -68,6 +69,11 @@ bool run_shell(const std::string& command);
 // Every ledger invariant the extension promises, checked over all accounts. Each failed
 // check is one gtest failure naming it and showing a few offending rows.
 void expect_ledger_invariants(pqxx::connection& conn);
+
+// Credit lots (1.2), once the load has stopped: one more expire_credits() (nothing holds a
+// profile now, so it skips nobody) must leave no lot past its expiry with credits in it,
+// seen at the sweep's own moment. Prints what the lots went through: `out` gets a line.
+void expect_final_sweep_leaves_nothing_due(pqxx::connection& conn, std::ostream& out);
 
 // A ledger entry whose commit a client saw acknowledged: it must exist afterwards.
 struct AckedEntry {

@@ -30,6 +30,7 @@ constexpr int kMaxDuration = 12;
 constexpr int kSharedKeysPerUser = 40;
 constexpr int kReferencesPerUser = 100;
 constexpr std::size_t kRecentVideos = 400;
+constexpr int kLotReferencesPerUser = 60;
 
 enum class Op {
   kCreate,
@@ -40,14 +41,17 @@ enum class Op {
   kRestore,
   kCreditInfo,
   kGrant,
-  kListDeleted
+  kListDeleted,
+  kGrantLot,
+  kExpireCredits
 };
 const char* const kOpNames[] = {
     "create_video_generation", "refund_video_credits", "complete_video_generation",
     "claim_video_jobs",        "soft_delete_video",    "restore_video",
-    "get_credit_info",         "grant_credits",        "list_deleted_videos"};
+    "get_credit_info",         "grant_credits",        "list_deleted_videos",
+    "grant_credits (lot)",     "expire_credits"};
 // Relative frequency of each operation, in the order of Op.
-const double kOpWeights[] = {30, 9, 9, 6, 9, 7, 10, 10, 6};
+const double kOpWeights[] = {30, 9, 9, 6, 9, 7, 10, 10, 6, 8, 3};
 
 using Codes = std::vector<std::string>;
 const Codes kOk = {"ok"};
@@ -116,6 +120,12 @@ class Client {
         break;
       case Op::kListDeleted:
         list_deleted();
+        break;
+      case Op::kGrantLot:
+        grant_lot();
+        break;
+      case Op::kExpireCredits:
+        expire_credits();
         break;
     }
   }
@@ -279,9 +289,18 @@ class Client {
         [&](const pqxx::result& r) {
           std::int64_t credits = r[0][0].as<std::int64_t>(), reserved = r[0][1].as<std::int64_t>();
           std::int64_t granted = r[0][2].as<std::int64_t>(), spent = r[0][3].as<std::int64_t>();
-          std::int64_t refunded = r[0][4].as<std::int64_t>();
-          if (credits < 0 || reserved < 0 || credits != granted - spent + refunded) {
+          std::int64_t refunded = r[0][4].as<std::int64_t>(), expired = r[0][5].as<std::int64_t>();
+          std::int64_t paid = r[0][6].as<std::int64_t>(), promotional = r[0][7].as<std::int64_t>();
+          // credits is the spendable balance (1.2): the stored one, which the lifetime
+          // counters add up to, less what lots past their expiry hold until written off.
+          std::int64_t stored = granted - spent + refunded - expired;
+          if (credits < 0 || reserved < 0 || expired < 0 || credits > stored || paid < 0 ||
+              promotional < 0 || paid + promotional != credits) {
             anomaly("get_credit_info figures do not add up for " + user_id);
+          }
+          if (!r[0][8].is_null() &&
+              (r[0][8].as<std::int64_t>() <= 0 || r[0][8].as<std::int64_t>() > credits)) {
+            anomaly("get_credit_info's next_expiry is not part of the live credits of " + user_id);
           }
         },
         asked);
@@ -314,6 +333,73 @@ class Client {
         user_id, amount, kind, reference_arg);
   }
 
+  // Grants that make lots with an expiry and a category (1.2). Most expire within a second
+  // or two, so that lots expire during the run, short as it is (written off by the sweeps
+  // below and by each user's next charge, refund or grant); others in an hour, a day or
+  // never. Half carry a reference from a space per user, whose amount, kind, category and
+  // expiry (milliseconds after the start of the run) are functions of it, as a retried
+  // webhook resends the same payment: a replay is answered even after that expiry, but a
+  // first delivery after it is refused (22023), which only a reference of a near expiry
+  // can meet.
+  void grant_lot() {
+    std::size_t u = random_user();
+    const std::string& user_id = load_.users_[u];
+    static const char* const kinds[] = {"purchase", "grant", "adjustment"};
+    static const char* const categories[] = {nullptr, "paid", "promotional"};
+    std::string reference, milliseconds;
+    const char* base = nullptr;  // NULL: the expiry counts from the call's now()
+    std::int64_t amount = uniform(5, 100);
+    const char* kind = kinds[uniform(0, 2)];
+    const char* category = categories[uniform(0, 2)];
+    Codes expected = kOk;
+    if (uniform(0, 1)) {
+      int n = uniform(0, kLotReferencesPerUser - 1);
+      reference = "lot-" + user_id + "-" + std::to_string(n);
+      amount = 5 + (n * 29) % 96;
+      kind = kinds[n % 3];
+      category = categories[(n / 3) % 3];
+      base = load_.lot_base_.c_str();
+      switch (n % 4) {
+        case 0: break;  // never expires
+        case 1: milliseconds = std::to_string(200 + (n % 6) * 300); break;
+        case 2: milliseconds = "86400000"; break;
+        default: milliseconds = std::to_string(1000 + (n % 40) * 100); break;
+      }
+      if (n % 4 == 1 || n % 4 == 3) expected = {"ok", "22023"};
+    } else {
+      int variant = uniform(0, 9);
+      if (variant < 6) {
+        // Larger, so that some are still unspent when they expire.
+        amount = uniform(20, 200);
+        milliseconds = std::to_string(uniform(100, 2500));
+      } else if (variant < 8) {
+        milliseconds = "3600000";
+      }  // else never
+    }
+    const char* reference_arg = reference.empty() ? nullptr : reference.c_str();
+    const char* milliseconds_arg = milliseconds.empty() ? nullptr : milliseconds.c_str();
+    call(
+        Op::kGrantLot, expected, service(), "grant_lot",
+        [&](const pqxx::result& r) {
+          acked_entries_.push_back({r[0][0].as<std::int64_t>(), kind, user_id, "", amount});
+          if (r[0][1].as<bool>() && reference.empty()) anomaly("a grant without reference replayed");
+          if (r[0][2].as<std::int64_t>() < 0) anomaly("negative credits_remaining after a grant");
+        },
+        user_id, amount, kind, reference_arg, base, milliseconds_arg, category);
+  }
+
+  // The sweep, from several clients at once (as from several schedulers): each lot that has
+  // expired with credits left is written off by exactly one of them, or by its owner's call.
+  void expire_credits() {
+    call(Op::kExpireCredits, kOk, service(), "expire_credits", [&](const pqxx::result& r) {
+      std::int64_t lots = r[0][0].as<std::int64_t>(), credits = r[0][1].as<std::int64_t>();
+      // Every lot written off held at least one credit.
+      if (lots < 0 || credits < lots) anomaly("expire_credits figures do not add up");
+      lots_expired_ += lots;
+      credits_expired_ += credits;
+    });
+  }
+
   void list_deleted() {
     call(Op::kListDeleted, kOk, user(load_.users_[random_user()]), "list_deleted",
          [&](const pqxx::result& r) {
@@ -333,11 +419,17 @@ class Client {
   std::int64_t unexpected_count_ = 0;
   std::vector<AckedEntry> acked_entries_;
   std::vector<AckedStatus> acked_statuses_;
+  std::int64_t lots_expired_ = 0, credits_expired_ = 0;  // by this client's acknowledged sweeps
 };
 
 Workload::Workload(pqxx::connection& admin, WorkloadOptions options) : options_(options) {
   for (int i = 0; i < options_.users; ++i) {
     users_.push_back(create_user(admin, options_.initial_credits));
+  }
+  {
+    // The server's clock, exactly as text: the expiries of referenced lot grants count from it.
+    pqxx::nontransaction tx(admin);
+    lot_base_ = tx.exec1("SELECT now()::text")[0].as<std::string>();
   }
   recent_videos_.resize(kRecentVideos);
 }
@@ -361,6 +453,8 @@ void Workload::merge(const Client& client) {
                         client.acked_entries_.end());
   acked_statuses_.insert(acked_statuses_.end(), client.acked_statuses_.begin(),
                          client.acked_statuses_.end());
+  lots_expired_ += client.lots_expired_;
+  credits_expired_ += client.credits_expired_;
 }
 
 void Workload::add_video(VideoRef video) {
@@ -435,7 +529,9 @@ void Workload::report(std::ostream& out, double seconds) const {
     out << '\n';
   }
   out << "  acknowledged: " << acked_entries_.size() << " ledger entries, "
-      << acked_statuses_.size() << " final statuses\n";
+      << acked_statuses_.size() << " final statuses\n"
+      << "  acknowledged sweeps wrote off " << lots_expired_ << " lots, " << credits_expired_
+      << " credits\n";
 }
 
 void Workload::expect_only_expected_outcomes() const {

@@ -1,5 +1,6 @@
 // The concurrent load: client threads, each with its own connection, call every API
-// function on a small set of users in a seeded random mix, count the outcome of each call
+// function on a small set of users in a seeded random mix (credit lots of 1.2 included:
+// grants with expiries, some within seconds, and concurrent expire_credits() sweeps), count the outcome of each call
 // by operation and SQLSTATE, check each result they get, and remember every ledger entry
 // and final video status whose commit they saw acknowledged.
 #pragma once
@@ -87,6 +88,8 @@ class Workload {
   std::int64_t unexpected_count_ = 0;
   std::vector<AckedEntry> acked_entries_;
   std::vector<AckedStatus> acked_statuses_;
+  std::string lot_base_;  // the server's now() when the workload was set up
+  std::int64_t lots_expired_ = 0, credits_expired_ = 0;
 };
 
 }  // namespace itest

@@ -76,3 +76,68 @@ CREATE PROCEDURE test.reset() LANGUAGE sql AS $$
   DELETE FROM auth.users;
   DELETE FROM test.res;
 $$;
+
+-- Credit lots (1.2). A grant of p_amount credits through the API as the backend, with its
+-- lot's expiry and category (NULL: never, and the kind's category); the payment reference
+-- names the lot for the helpers below.
+CREATE PROCEDURE test.new_lot(p_user uuid, p_amount bigint, p_kind text, p_reference text,
+                              p_expires_at timestamptz DEFAULT NULL, p_category text DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM test.act_as('service_role');
+  PERFORM public.grant_credits(p_user, p_amount, p_kind, p_reference, NULL, p_expires_at, p_category);
+  PERFORM set_config('role', 'none', true);
+END
+$$;
+
+-- Makes the lot of the grant with this reference expire: at p_at (by default a minute ago).
+-- grant_credits refuses an expiry not in the future, and nobody but the functions may
+-- change a lot: only a superuser passes the write guard, as the specs' setups run. A
+-- procedure, so that CALL prints nothing.
+CREATE PROCEDURE test.lapse(p_reference text, p_at timestamptz DEFAULT now() - interval '1 minute')
+LANGUAGE sql AS $$
+  UPDATE public.credit_lots SET expires_at = p_at
+  WHERE transaction_id = (SELECT id FROM public.credit_transactions WHERE reference = p_reference);
+$$;
+
+-- A user's lots as the superuser sees them, oldest first, named by their grant's reference:
+-- what is left, and what the expiry entries and the refunds moved (allocations).
+CREATE FUNCTION test.lots(p_user uuid)
+RETURNS TABLE (reference text, kind text, category text, amount bigint, remaining bigint,
+               expired boolean, expiries bigint, credits_expired bigint, refunded bigint)
+LANGUAGE sql STABLE AS $$
+  SELECT g.reference, l.kind, l.category, l.amount, l.remaining,
+         coalesce(l.expires_at <= now(), false),
+         count(*) FILTER (WHERE t.kind = 'expiry'),
+         coalesce(sum(a.amount) FILTER (WHERE t.kind = 'expiry'), 0),
+         coalesce(sum(a.amount) FILTER (WHERE t.kind = 'refund'), 0)
+  FROM public.credit_lots l
+  LEFT JOIN public.credit_transactions g ON g.id = l.transaction_id
+  LEFT JOIN public.credit_allocations a ON a.lot_id = l.id
+  LEFT JOIN public.credit_transactions t ON t.id = a.transaction_id
+  WHERE l.user_id = p_user
+  GROUP BY l.id, g.reference ORDER BY l.id
+$$;
+
+-- A user's credits as the superuser sees them (1.2): the stored balance, the sum of the
+-- ledger and of the lots' remaining credits (all three equal at every commit), the expiry
+-- entries and the lifetime counters, and whether verify_ledger() finds nothing wrong.
+CREATE FUNCTION test.lot_account(p_user uuid)
+RETURNS TABLE (credits bigint, ledger bigint, lots bigint, expiry_entries bigint,
+               lifetime_expired bigint, lifetime_refunded bigint, videos bigint,
+               problems bigint)
+LANGUAGE sql STABLE AS $$
+  SELECT p.credits,
+         (SELECT coalesce(sum(amount), 0)::bigint FROM public.credit_transactions t WHERE t.user_id = p.id),
+         (SELECT coalesce(sum(remaining), 0)::bigint FROM public.credit_lots l WHERE l.user_id = p.id),
+         (SELECT count(*) FROM public.credit_transactions t WHERE t.user_id = p.id AND t.kind = 'expiry'),
+         p.lifetime_expired, p.lifetime_refunded,
+         (SELECT count(*) FROM public.videos v WHERE v.user_id = p.id),
+         (SELECT count(*) FROM public.verify_ledger() l WHERE l.user_id = p.id)
+  FROM public.profiles p WHERE p.id = p_user
+$$;
+
+-- What verify_ledger() finds over all accounts: nothing, at the end of every spec.
+CREATE FUNCTION test.ledger_problems() RETURNS TABLE (problem text) LANGUAGE sql STABLE AS $$
+  SELECT user_id || ': ' || problem FROM public.verify_ledger()
+$$;
