@@ -357,10 +357,11 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT r.user_id, pg_catalog.format('refund %s returned %s to lot %s, which its charge took %s from',
                                         r.id, ra.amount, ra.lot_id, COALESCE(ca.amount, 0))
     FROM @extschema@.credit_transactions r
-    JOIN @extschema@.credit_allocations ra ON ra.transaction_id = r.id
+    JOIN @extschema@.credit_allocations ra ON ra.user_id = r.user_id AND ra.transaction_id = r.id
     JOIN @extschema@.credit_lots l ON l.id = ra.lot_id
     JOIN @extschema@.credit_transactions c ON c.video_id = r.video_id AND c.kind = 'video_generation'
-    LEFT JOIN @extschema@.credit_allocations ca ON ca.transaction_id = c.id AND ca.lot_id = ra.lot_id
+    LEFT JOIN @extschema@.credit_allocations ca
+      ON ca.user_id = c.user_id AND ca.transaction_id = c.id AND ca.lot_id = ra.lot_id
     WHERE r.kind = 'refund' AND l.transaction_id IS DISTINCT FROM r.id
       AND ra.amount > COALESCE(ca.amount, 0)
   )
