@@ -9,6 +9,7 @@
 #include "grant.hpp"
 #include "locks.hpp"
 #include "lots.hpp"
+#include "own_rows.hpp"
 #include "../core/no_postgres.hpp"  // last: see the file
 
 namespace sora::api {
@@ -134,13 +135,7 @@ Datum list_credit_lots(FunctionCallInfo fcinfo) {
       "  CASE WHEN s.live THEN l.category END DESC, CASE WHEN s.live THEN l.created_at END,"
       "  CASE WHEN s.live THEN l.id END, l.created_at DESC, l.id DESC",
       {Type::kUuid});
-  pg::spi_begin(fcinfo);
-  // Without a signed-in user there is nobody whose lots to list: an empty list.
-  std::optional<pg::Uuid> user = pg::current_caller().user_id;
-  pg::Result rows = user ? lots.run({pg::param(*user)}, pg::Access::kReadOnly) : pg::Result();
-  pg::return_rows(fcinfo, rows);
-  pg::spi_end();
-  return Datum(0);
+  return return_own_rows(fcinfo, lots);
 }
 
 bool has_signup_bonus(const pg::Uuid& user) {

@@ -14,6 +14,7 @@
 #include "api.hpp"
 #include "locks.hpp"
 #include "lots.hpp"
+#include "own_rows.hpp"
 #include "refund.hpp"
 #include "../core/no_postgres.hpp"  // last: see the file
 
@@ -272,13 +273,7 @@ Datum list_deleted_videos(FunctionCallInfo fcinfo) {
       "SELECT * FROM @extschema@.videos WHERE user_id = $1 AND deleted_at IS NOT NULL "
       "ORDER BY deleted_at DESC",
       {Type::kUuid});
-  pg::spi_begin(fcinfo);
-  // Without a signed-in user there is nobody whose videos to list: an empty list.
-  std::optional<pg::Uuid> user = pg::current_caller().user_id;
-  pg::Result videos = user ? deleted.run({pg::param(*user)}, pg::Access::kReadOnly) : pg::Result();
-  pg::return_rows(fcinfo, videos);
-  pg::spi_end();
-  return Datum(0);
+  return return_own_rows(fcinfo, deleted);
 }
 
 namespace {

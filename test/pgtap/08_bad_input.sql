@@ -130,30 +130,24 @@ BEGIN
   RETURN v;
 END
 $$;
-CREATE FUNCTION pg_temp.entry_field(p_result jsonb, p_column text) RETURNS text LANGUAGE plpgsql AS $$
+-- A column of the ledger entry of a result (or, with p_table credit_lots, of its lot).
+CREATE FUNCTION pg_temp.entry_field(p_result jsonb, p_column text, p_table text DEFAULT 'credit_transactions')
+RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
   v text;
 BEGIN
-  EXECUTE format('SELECT %I::text FROM public.credit_transactions WHERE id = $1', p_column) INTO v
-    USING (p_result->>'transaction_id')::bigint;
-  RETURN v;
-END
-$$;
-CREATE FUNCTION pg_temp.lot_field(p_result jsonb, p_column text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  v text;
-BEGIN
-  EXECUTE format('SELECT %I::text FROM public.credit_lots WHERE transaction_id = $1', p_column) INTO v
+  EXECUTE format('SELECT %I::text FROM public.%I WHERE %I = $1', p_column, p_table,
+                 CASE p_table WHEN 'credit_lots' THEN 'transaction_id' ELSE 'id' END) INTO v
     USING (p_result->>'transaction_id')::bigint;
   RETURN v;
 END
 $$;
 CREATE TEMP TABLE checks (name text PRIMARY KEY, test text);
 INSERT INTO checks VALUES
-  ('the lot never expires', $$pg_temp.lot_field($1, 'amount') = '1' AND pg_temp.lot_field($1, 'expires_at') IS NULL$$),
-  ('the lot expires at p_expires_at', $$pg_temp.lot_field($1, 'expires_at')::timestamptz = $2::timestamptz$$),
-  ('the lot is paid, as a purchase', $$pg_temp.lot_field($1, 'category') = 'paid'$$),
-  ('the lot is of p_category', $$pg_temp.lot_field($1, 'category') = $2$$),
+  ('the lot never expires', $$pg_temp.entry_field($1, 'amount', 'credit_lots') = '1' AND pg_temp.entry_field($1, 'expires_at', 'credit_lots') IS NULL$$),
+  ('the lot expires at p_expires_at', $$pg_temp.entry_field($1, 'expires_at', 'credit_lots')::timestamptz = $2::timestamptz$$),
+  ('the lot is paid, as a purchase', $$pg_temp.entry_field($1, 'category', 'credit_lots') = 'paid'$$),
+  ('the lot is of p_category', $$pg_temp.entry_field($1, 'category', 'credit_lots') = $2$$),
   ('stored as the prompt', $$pg_temp.video_field($1, 'prompt') = $2$$),
   ('charged 1 credit per second', $$pg_temp.video_field($1, 'credits_cost') = $2$$),
   ('stored as the resolution', $$pg_temp.video_field($1, 'resolution') = $2$$),

@@ -48,6 +48,7 @@ export type Database = {
           amount: number
           category: string
           created_at: string
+          depleted: boolean
           expires_at: string | null
           id: number
           kind: string
@@ -59,6 +60,7 @@ export type Database = {
           amount: number
           category: string
           created_at?: string
+          depleted?: never
           expires_at?: string | null
           id?: never
           kind: string
@@ -70,6 +72,7 @@ export type Database = {
           amount?: number
           category?: string
           created_at?: string
+          depleted?: never
           expires_at?: string | null
           id?: never
           kind?: string
@@ -341,6 +344,7 @@ export type Database = {
           amount: number
           category: string
           created_at: string
+          depleted: boolean
           expires_at: string | null
           id: number
           kind: string

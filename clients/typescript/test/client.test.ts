@@ -159,7 +159,7 @@ describe("successful calls", () => {
     assert.equal(lots.length, 2)
     assert.deepEqual(Object.keys(lots[0] ?? {}).sort(), keysOf<CreditLot>({
       id: true, user_id: true, transaction_id: true, kind: true, category: true, amount: true,
-      remaining: true, expires_at: true, created_at: true,
+      remaining: true, expires_at: true, created_at: true, depleted: true,
     }))
     assert.deepEqual(lots.map((l) => [l.kind, l.category, l.remaining, l.expires_at]), [
       ["grant", "promotional", 35, "2026-12-31T23:59:59+00:00"],
