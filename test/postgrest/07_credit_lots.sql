@@ -96,7 +96,7 @@ SELECT is(ARRAY(SELECT format('%s %s %s/%s', e->>'kind', e->>'category', e->>'re
           ARRAY['purchase paid 95/100', 'grant promotional 0/30', 'signup_bonus promotional 0/10'],
           'the lot with credits left first, then the spent ones, newest first');
 SELECT is(ARRAY(SELECT k FROM jsonb_object_keys(test.body('list_credit_lots')->0) k ORDER BY 1),
-          ARRAY['amount', 'category', 'created_at', 'expires_at', 'id', 'kind', 'remaining', 'transaction_id', 'user_id'],
+          ARRAY['amount', 'category', 'created_at', 'depleted', 'expires_at', 'id', 'kind', 'remaining', 'transaction_id', 'user_id'],
           'each element is a whole credit_lots row');
 SELECT is(test.read_only('list_credit_lots'), true, 'list_credit_lots runs READ ONLY (STABLE), POST too');
 CALL test.request('GET list_credit_lots, one kind', 'authenticated', :'alice', 'GET',
