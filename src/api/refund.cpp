@@ -47,7 +47,8 @@ Refund refund_locked(const pg::Uuid& video_id, const LockedVideo& video,
     return refund;
   }
   core::require_room_for(cost, balance);
-  std::vector<ChargedLot> charged = lots.enabled ? charge_allocations(video_id) : std::vector<ChargedLot>{};
+  std::vector<ChargedLot> charged;
+  if (lots.enabled) charged = charge_allocations(video_id);
   pg::Result written = write.run({pg::param(video.owner), pg::param(video_id), pg::param(cost),
                                   pg::param(reason),
                                   pg::param(messages::refund_description(reason))});

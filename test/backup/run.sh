@@ -119,4 +119,12 @@ is "... and chi's expired trial" "$(as_user $chi "SELECT concat_ws(' ', i->>'cre
   FROM get_credit_info() i")" "20 20 40"
 is "the restored ledger verifies" "$(q -d dst -At -c 'SELECT count(*) FROM verify_ledger()')" 0
 
+# The monitoring queries of docs/operations.md, as they are there, on the restored database.
+sed -n '/^## Monitoring$/,/^```$/p' "$root/docs/operations.md" | sed -n '/^```sql$/,/^```$/p' | sed '1d;$d' \
+  >"$dumps/monitoring.sql"
+ok "docs/operations.md's monitoring queries run on the restored database" \
+  q -d dst -X -q -v ON_ERROR_STOP=1 -o /dev/null -f "$dumps/monitoring.sql"
+is "... and its query for lots past expiry not yet written off finds none (chi's trial was swept)" \
+  "$(sed -n '/^SELECT user_id, count(\*) AS lots/,/;$/p' "$dumps/monitoring.sql" | q -d dst -At | wc -l)" 0
+
 done_testing
