@@ -6,6 +6,8 @@
 --       size, statement, rows returned, rows the scans read (returned by the scan nodes plus
 --       those their filters removed), shared buffers touched, milliseconds
 --   psql -v text=1 -f bench/scale_plans.sql                  the plans as text
+-- Last, the stale jobs' listing again with the index the findings propose (created in the
+-- transaction, so rolled back with it).
 -- Statements with parameters run as prepared statements, like SPI's: with the plan of the
 -- first executions (custom, planned for the values) and with the generic plan the plan
 -- cache may switch to after five executions (plan_cache_mode = force_generic_plan).
@@ -94,6 +96,11 @@ EXPLAIN (ANALYZE, BUFFERS) EXECUTE deleted(:'probe');
 \echo '### list_deleted_videos(): generic plan'
 SET LOCAL plan_cache_mode = force_generic_plan;
 EXPLAIN (ANALYZE, BUFFERS) EXECUTE deleted(:'probe');
+SET LOCAL plan_cache_mode = auto;
+\echo '### expire_stale_videos(): stale jobs, with the proposed index'
+CREATE INDEX videos_inflight_updated_idx ON public.videos (updated_at, id)
+  WHERE status IN ('pending', 'processing');
+EXPLAIN (ANALYZE, BUFFERS) EXECUTE stale('1 hour');
 \else
 SAVEPOINT s;
 SELECT pg_temp.measure(:'size', 'claim_video_jobs(10): claim', 'EXECUTE claim(10)', false);
@@ -105,5 +112,10 @@ SELECT pg_temp.measure(:'size', 'expire_credits(): users with expired lots', 'EX
 SELECT pg_temp.measure(:'size', 'expire_credits(), per user: lots to settle', format('EXECUTE settle(%L)', :'due_user'), false);
 SELECT pg_temp.measure(:'size', 'list_deleted_videos(): custom plan', format('EXECUTE deleted(%L)', :'probe'), false);
 SELECT pg_temp.measure(:'size', 'list_deleted_videos(): generic plan', format('EXECUTE deleted(%L)', :'probe'), true);
+-- Not the extension's: the index the findings propose for the stale jobs' listing, made and
+-- rolled back in this transaction, to show what the listing would then read.
+CREATE INDEX videos_inflight_updated_idx ON public.videos (updated_at, id)
+  WHERE status IN ('pending', 'processing');
+SELECT pg_temp.measure(:'size', 'expire_stale_videos(): stale jobs, with the proposed index', $$EXECUTE stale('1 hour')$$, false);
 \endif
 ROLLBACK;
