@@ -106,8 +106,10 @@ labels=("create, 1 client, asynchronous commit" "create, 8 clients, synchronous 
   echo "$(lscpu | sed -n 's/^Model name: *//p' | head -1), PostgreSQL $(pg_config --version | cut -d' ' -f2),"
   echo "$(date -u +%Y-%m-%d); medians of $rounds alternating rounds (${seconds} s per throughput run)."
   echo "The whole run took $(( elapsed / 60 )) min $(( elapsed % 60 )) s. One cluster with bench/run.sh's settings"
-  if [ -f "$work/load.txt" ]; then echo "(load average over 1, 5, 15 minutes: $(cat "$work/load.txt"))"; fi
   echo "(shared_buffers 1 GB, max_wal_size 8 GB, checkpoint_timeout 1 h, fsync on), one database per size."
+  if [ -f "$work/load.txt" ]; then
+    echo "The machine is shared: load average over 1, 5 and 15 minutes $(cat "$work/load.txt")."
+  fi
   echo
   echo "## The databases"
   echo
@@ -123,7 +125,7 @@ labels=("create, 1 client, asynchronous commit" "create, 8 clients, synchronous 
   echo "| database | users | videos | jobs in flight | generated in | verify_ledger() | problems | size on disk | what a charge changes at random |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   while IFS=$'\t' read -r d u v f g t p b r; do
-    echo "| $d | $(num "$u") | $(num "$v") | $(num "$f") | $g s | $t s | $p | $(( b / 1048576 )) MiB | $(( r / 1048576 )) MiB |"
+    echo "| $d | $(num "$u") | $(num "$v") | $(num "$f") | $g s | $t s | $p | $(num $(( b / 1048576 ))) MiB | $(num $(( r / 1048576 ))) MiB |"
   done <"$info"
   echo
   echo "The last column: the size of the relations in which a charge changes a page chosen by its"
@@ -165,7 +167,7 @@ labels=("create, 1 client, asynchronous commit" "create, 8 clients, synchronous 
   echo "indexes named above), and the first change of a page after a checkpoint writes the whole page"
   echo "(8 kB) into the WAL. At $(num "$(field "$first" 2)") users those pages are few and hot: $(med "$first" "$w" 6) full-page images and"
   echo "$(med "$first" "$w" 7) blocks read per charge ($(num "$(med "$first" "$w" 5)") WAL bytes). At $(num "$(field "$largest" 2)") users they are"
-  echo "$(( $(field "$largest" 9) / 1048576 )) MiB against 1,024 MiB of shared_buffers, and almost every charge reaches pages no charge"
+  echo "$(num $(( $(field "$largest" 9) / 1048576 ))) MiB against 1,024 MiB of shared_buffers, and almost every charge reaches pages no charge"
   echo "has changed since the checkpoint: $(med "$largest" "$w" 6) full-page images and $(med "$largest" "$w" 7) blocks read (from the OS"
   echo "cache) per charge, $(num "$(med "$largest" "$w" 5)") WAL bytes (1 client, asynchronous commit). The two diagnoses"
   echo "separate the causes at the largest size:"
@@ -258,7 +260,7 @@ plot "$data/create.dat" using 1:2 with linespoints lw 2 title "1 client, asynchr
      0.85 with lines lw 1 dt 3 lc rgb "red" title "target: 0.85"
 set output "$out/scale_functions.png"
 set title "time per call (rolled back), same rows returned at every size"
-set logscale y; set yrange [*:*]; set key top left
+set logscale y; set yrange [0.05:500]; set key top left
 set ylabel "milliseconds per call"
 plot "$data/functions.dat" using 1:2 with linespoints lw 2 title "claim_video_jobs(10)", \
      "" using 1:3 with linespoints lw 2 title "expire_stale_videos() ($(back "$first" stale) jobs)", \
