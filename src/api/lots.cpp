@@ -46,7 +46,7 @@ void give_back(const pg::Uuid& user, std::int64_t transaction_id,
                const std::vector<core::Take>& takes) {
   static pg::Statement write(
       "WITH entry AS (SELECT $4::bigint AS id), " SORA_MOVE_CREDITS_CTES("$1", "$2", "$3", "+")
-      " SELECT " SORA_MOVED_COLUMNS,
+      " SELECT " SORA_MOVED_COLUMNS("$1"),
       {Type::kUuid, Type::kInt8Array, Type::kInt8Array, Type::kInt8});
   MoveParams params = move_params(takes);
   require_moved(write.run({pg::param(user), pg::param(params.lots), pg::param(params.amounts),

@@ -51,20 +51,26 @@ std::optional<LotTerms> lot_of(const pg::Uuid& user, std::int64_t transaction_id
 // the entry (so that a charge takes its split in the statement that writes it): two CTEs
 // after a CTE `entry` (with column id), `moved` (the lots changed) and `allocation` (the
 // rows recorded). Arguments: SQL for the user's uuid, the lot ids and amounts (bigint[]),
-// and the sign of the move (- takes, + gives back).
+// and the sign of the move (- takes, + gives back). The lots are found by their primary key
+// only: a condition on the user would let the planner read all of the user's lots, spent
+// ones included, by credit_lots_user_idx. That they are the user's is checked by
+// SORA_MOVED_COLUMNS, which counts only the user's (require_moved refuses anything else,
+// and the error rolls the statement back).
 #define SORA_MOVE_CREDITS_CTES(user, lots, amounts, sign)                                      \
   "moved AS ("                                                                                 \
   "  UPDATE @extschema@.credit_lots l SET remaining = l.remaining " sign " m.amount"           \
   "  FROM unnest(" lots "::bigint[], " amounts "::bigint[]) AS m(lot_id, amount)"              \
-  "  WHERE l.id = m.lot_id AND l.user_id = " user " RETURNING l.id"                            \
+  "  WHERE l.id = m.lot_id RETURNING l.id, l.user_id"                                          \
   "), allocation AS ("                                                                         \
   "  INSERT INTO @extschema@.credit_allocations (transaction_id, lot_id, user_id, amount)"     \
   "  SELECT entry.id, m.lot_id, " user ", m.amount"                                            \
   "  FROM entry, unnest(" lots "::bigint[], " amounts "::bigint[]) AS m(lot_id, amount)"       \
   "  RETURNING lot_id)"
-// What the statement returns about the move, as columns `moved` and `allocated`.
-#define SORA_MOVED_COLUMNS \
-  "(SELECT count(*) FROM moved) AS moved, (SELECT count(*) FROM allocation) AS allocated"
+// What the statement returns about the move, as columns `moved` (the user's lots changed)
+// and `allocated`.
+#define SORA_MOVED_COLUMNS(user)                                                     \
+  "(SELECT count(*) FROM moved WHERE moved.user_id = " user ") AS moved,"            \
+  " (SELECT count(*) FROM allocation) AS allocated"
 
 // The lot ids and the amounts of a split, as the two array parameters of the CTEs.
 struct MoveParams {

@@ -104,7 +104,7 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
   // 1.2: the split over the lots ($9, $10) in the same statement.
   static pg::Statement write_with_lots(
       SORA_CHARGE_CTES ", " SORA_MOVE_CREDITS_CTES("$1", "$9", "$10", "-")
-      SORA_CHARGE_RESULT ", " SORA_MOVED_COLUMNS " FROM video, profile, entry",
+      SORA_CHARGE_RESULT ", " SORA_MOVED_COLUMNS("$1") " FROM video, profile, entry",
       {SORA_CHARGE_PARAMS, Type::kInt8Array, Type::kInt8Array});
 
   pg::TextArg prompt = pg::read_text(fcinfo, 0);
