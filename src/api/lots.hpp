@@ -52,15 +52,16 @@ std::optional<LotTerms> lot_of(const pg::Uuid& user, std::int64_t transaction_id
 // after a CTE `entry` (with column id), `moved` (the lots changed) and `allocation` (the
 // rows recorded). Arguments: SQL for the user's uuid, the lot ids and amounts (bigint[]),
 // and the sign of the move (- takes, + gives back). The lots are found by their primary key
-// only: a condition on the user would let the planner read all of the user's lots, spent
-// ones included, by credit_lots_user_idx. That they are the user's is checked by
+// (the ANY, without which the planner scans the whole table while it is small) and nothing
+// else: a condition on the user would let it read all of the user's lots, spent ones
+// included, by credit_lots_user_idx. That they are the user's is checked by
 // SORA_MOVED_COLUMNS, which counts only the user's (require_moved refuses anything else,
 // and the error rolls the statement back).
 #define SORA_MOVE_CREDITS_CTES(user, lots, amounts, sign)                                      \
   "moved AS ("                                                                                 \
   "  UPDATE @extschema@.credit_lots l SET remaining = l.remaining " sign " m.amount"           \
   "  FROM unnest(" lots "::bigint[], " amounts "::bigint[]) AS m(lot_id, amount)"              \
-  "  WHERE l.id = m.lot_id RETURNING l.id, l.user_id"                                          \
+  "  WHERE l.id = m.lot_id AND l.id = ANY(" lots "::bigint[]) RETURNING l.id, l.user_id"       \
   "), allocation AS ("                                                                         \
   "  INSERT INTO @extschema@.credit_allocations (transaction_id, lot_id, user_id, amount)"     \
   "  SELECT entry.id, m.lot_id, " user ", m.amount"                                            \
