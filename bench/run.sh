@@ -25,19 +25,7 @@ rounds=${BENCH_ROUNDS:-3}
 out=$root/docs/performance
 mkdir -p "$out"
 
-scripts/provision.sh gnuplot-nox
-work=$(mktemp -d /tmp/sora_credits_bench.XXXXXX)
-chmod a+rx "$work"  # the server runs as postgres, from the copy inside
-stage=$work/stage   # scripts/build.sh --stage wants a folder that does not exist yet
-scripts/build.sh --stage "$stage"
-export SORA_PG_BIN=$stage$(pg_config --bindir)
-. scripts/pgcluster.sh
-# Large enough that no checkpoint falls inside a run; fsync stays on (the synchronous
-# commit workloads measure real commits).
-pg_start -c shared_buffers=1GB -c max_wal_size=8GB -c checkpoint_timeout=1h \
-         -c max_connections=50
-trap 'pg_stop; rm -rf "$work"' EXIT
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+. bench/cluster.sh sora_credits_bench
 
 echo "Setting up the databases (1,004 users, 121,010 videos of history each): $(date +%T)"
 sora_db ext

@@ -45,18 +45,7 @@ fi
 stale=${SCALE_STALE:-100}
 mkdir -p "$out"
 
-scripts/provision.sh gnuplot-nox
-work=$(mktemp -d /tmp/sora_credits_scale.XXXXXX)
-chmod a+rx "$work"  # the server runs as postgres, from the copy inside
-stage=$work/stage   # scripts/build.sh --stage wants a folder that does not exist yet
-scripts/build.sh --stage "$stage"
-export SORA_PG_BIN=$stage$(pg_config --bindir)
-. scripts/pgcluster.sh
-# bench/run.sh's settings: no checkpoint falls inside a run but the one before it; fsync on.
-pg_start -c shared_buffers=1GB -c max_wal_size=8GB -c checkpoint_timeout=1h \
-         -c max_connections=50
-trap 'pg_stop; rm -rf "$work"' EXIT
-q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+. bench/cluster.sh sora_credits_scale
 pgbench() { "$SORA_PG_BIN/pgbench" "$@"; }
 
 # The databases, one per size: name, users, videos. The jobs in flight grow with the
