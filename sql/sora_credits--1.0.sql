@@ -10,17 +10,28 @@ SET LOCAL search_path = pg_catalog, pg_temp;
 
 -- Refuse, in one message, a database that is not Supabase-compatible. Nothing is created
 -- before this check, and the error rolls back CREATE EXTENSION as a whole.
+--
+-- On a Citus worker (where the coordinator replays CREATE EXTENSION) auth.users is the
+-- exception: the auth server writes it on the coordinator only, and the workers hold no
+-- table of that name. So there, and only there, it is not required, and what this script
+-- and its updates build on auth.users (the foreign key from profiles, the backfill, the
+-- sign-up triggers) is built only where auth.users exists: after this check, a missing
+-- auth.users means a Citus worker.
 DO $prerequisites$
 DECLARE
   missing text[] := '{}';
+  citus_worker boolean := false;
 BEGIN
+  IF pg_catalog.to_regclass('pg_catalog.pg_dist_local_group') IS NOT NULL THEN
+    SELECT g.groupid <> 0 INTO citus_worker FROM pg_catalog.pg_dist_local_group g;
+  END IF;
   IF pg_catalog.getdatabaseencoding() <> 'UTF8' THEN
     missing := missing || 'a UTF8 database encoding'::text;
   END IF;
   IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = 'auth') THEN
     missing := missing || 'schema auth'::text;
   END IF;
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute
+  IF NOT citus_worker AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute
                  WHERE attrelid = pg_catalog.to_regclass('auth.users') AND attname = 'id'
                    AND atttypid = 'pg_catalog.uuid'::pg_catalog.regtype AND NOT attisdropped) THEN
     missing := missing || 'table auth.users (id uuid primary key)'::text;
@@ -71,7 +82,7 @@ INSERT INTO @extschema@.video_pricing (model, resolution, credits_per_second) VA
   ('sora-2-pro', '720p', 10), ('sora-2-pro', '1080p', 20);
 
 CREATE TABLE @extschema@.profiles (
-  id uuid PRIMARY KEY REFERENCES auth.users (id) ON DELETE CASCADE,
+  id uuid PRIMARY KEY,  -- references auth.users (id) ON DELETE CASCADE, added below
   user_id uuid NOT NULL UNIQUE,
   credits bigint NOT NULL DEFAULT 0 CHECK (credits >= 0),
   -- The counters below are kept current by the functions, in the same statement as the
@@ -88,6 +99,15 @@ CREATE TABLE @extschema@.profiles (
   CONSTRAINT profiles_id_user_id_match CHECK (id = user_id)
 );
 COMMENT ON TABLE @extschema@.profiles IS 'One credit account per auth.users row, created by the handle_new_user trigger.';
+-- Where auth.users exists, that is everywhere but on a Citus worker (see the check above).
+DO $profiles_users$
+BEGIN
+  IF pg_catalog.to_regclass('auth.users') IS NOT NULL THEN
+    ALTER TABLE @extschema@.profiles ADD CONSTRAINT profiles_id_fkey
+      FOREIGN KEY (id) REFERENCES auth.users (id) ON DELETE CASCADE;
+  END IF;
+END
+$profiles_users$;
 
 CREATE TABLE @extschema@.videos (
   id uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
@@ -364,19 +384,27 @@ TO service_role;
 -- The sign-up trigger on auth.users
 ------------------------------------------------------------------------------------------
 
--- Users who signed up before the extension was installed get their account now, with no
--- credits (the sign-up bonus is for sign-ups, and a backfill should not mint credits).
-INSERT INTO @extschema@.profiles (id, user_id) SELECT u.id, u.id FROM auth.users u;
+-- Where auth.users exists, that is everywhere but on a Citus worker (see the check at the top).
+DO $signup_trigger$
+BEGIN
+  IF pg_catalog.to_regclass('auth.users') IS NULL THEN
+    RETURN;
+  END IF;
+  -- Users who signed up before the extension was installed get their account now, with no
+  -- credits (the sign-up bonus is for sign-ups, and a backfill should not mint credits).
+  INSERT INTO @extschema@.profiles (id, user_id) SELECT u.id, u.id FROM auth.users u;
 
-CREATE TRIGGER sora_credits_on_auth_user_created AFTER INSERT ON auth.users
-  FOR EACH ROW EXECUTE FUNCTION @extschema@.handle_new_user();
+  CREATE TRIGGER sora_credits_on_auth_user_created AFTER INSERT ON auth.users
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.handle_new_user();
 
--- A trigger cannot be an extension member through ALTER EXTENSION, so DROP EXTENSION
--- would refuse to drop handle_new_user() while this trigger (on a table that is not ours)
--- depends on it. Recording the trigger as a member makes DROP EXTENSION remove it.
-INSERT INTO pg_catalog.pg_depend (classid, objid, objsubid, refclassid, refobjid, refobjsubid, deptype)
-SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass, t.oid, 0,
-       'pg_catalog.pg_extension'::pg_catalog.regclass, e.oid, 0, 'e'
-FROM pg_catalog.pg_trigger t, pg_catalog.pg_extension e
-WHERE t.tgrelid = 'auth.users'::pg_catalog.regclass
-  AND t.tgname = 'sora_credits_on_auth_user_created' AND e.extname = 'sora_credits';
+  -- A trigger cannot be an extension member through ALTER EXTENSION, so DROP EXTENSION
+  -- would refuse to drop handle_new_user() while this trigger (on a table that is not ours)
+  -- depends on it. Recording the trigger as a member makes DROP EXTENSION remove it.
+  INSERT INTO pg_catalog.pg_depend (classid, objid, objsubid, refclassid, refobjid, refobjsubid, deptype)
+  SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass, t.oid, 0,
+         'pg_catalog.pg_extension'::pg_catalog.regclass, e.oid, 0, 'e'
+  FROM pg_catalog.pg_trigger t, pg_catalog.pg_extension e
+  WHERE t.tgrelid = 'auth.users'::pg_catalog.regclass
+    AND t.tgname = 'sora_credits_on_auth_user_created' AND e.extname = 'sora_credits';
+END
+$signup_trigger$;

@@ -73,16 +73,20 @@ AS 'MODULE_PATHNAME', 'sora_guard_ledger';
 COMMENT ON FUNCTION @extschema@.guard_ledger() IS
   'Trigger on credit_transactions: append-only; rows go away only with their user.';
 
+-- On a Citus worker, which has no auth.users (see the 1.0 script), the argument is 0: no
+-- user is found there, so only a cascade gets through, as everywhere.
 DO $ledger_guard$
+DECLARE
+  v_users constant oid := COALESCE(pg_catalog.to_regclass('auth.users')::pg_catalog.oid, 0);
 BEGIN
   EXECUTE pg_catalog.format(
     'CREATE TRIGGER credit_transactions_guard BEFORE INSERT OR UPDATE OR DELETE '
     'ON @extschema@.credit_transactions FOR EACH ROW EXECUTE FUNCTION @extschema@.guard_ledger(%L)',
-    'auth.users'::pg_catalog.regclass::pg_catalog.oid);
+    v_users);
   EXECUTE pg_catalog.format(
     'CREATE TRIGGER credit_transactions_guard_truncate BEFORE TRUNCATE '
     'ON @extschema@.credit_transactions FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.guard_ledger(%L)',
-    'auth.users'::pg_catalog.regclass::pg_catalog.oid);
+    v_users);
 END
 $ledger_guard$;
 ALTER TABLE @extschema@.credit_transactions ENABLE ALWAYS TRIGGER credit_transactions_guard,
@@ -120,16 +124,24 @@ $one_bonus$;
 CREATE UNIQUE INDEX credit_transactions_one_signup_bonus ON @extschema@.credit_transactions (user_id)
   WHERE kind = 'signup_bonus';
 
-CREATE TRIGGER sora_credits_on_auth_user_updated AFTER UPDATE ON auth.users
-  FOR EACH ROW EXECUTE FUNCTION @extschema@.handle_new_user();
--- A member of the extension, like the INSERT trigger (see the 1.0 script): DROP EXTENSION
--- removes it.
-INSERT INTO pg_catalog.pg_depend (classid, objid, objsubid, refclassid, refobjid, refobjsubid, deptype)
-SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass, t.oid, 0,
-       'pg_catalog.pg_extension'::pg_catalog.regclass, e.oid, 0, 'e'
-FROM pg_catalog.pg_trigger t, pg_catalog.pg_extension e
-WHERE t.tgrelid = 'auth.users'::pg_catalog.regclass
-  AND t.tgname = 'sora_credits_on_auth_user_updated' AND e.extname = 'sora_credits';
+-- Where auth.users exists, that is everywhere but on a Citus worker (see the 1.0 script).
+DO $update_trigger$
+BEGIN
+  IF pg_catalog.to_regclass('auth.users') IS NULL THEN
+    RETURN;
+  END IF;
+  CREATE TRIGGER sora_credits_on_auth_user_updated AFTER UPDATE ON auth.users
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.handle_new_user();
+  -- A member of the extension, like the INSERT trigger (see the 1.0 script): DROP EXTENSION
+  -- removes it.
+  INSERT INTO pg_catalog.pg_depend (classid, objid, objsubid, refclassid, refobjid, refobjsubid, deptype)
+  SELECT 'pg_catalog.pg_trigger'::pg_catalog.regclass, t.oid, 0,
+         'pg_catalog.pg_extension'::pg_catalog.regclass, e.oid, 0, 'e'
+  FROM pg_catalog.pg_trigger t, pg_catalog.pg_extension e
+  WHERE t.tgrelid = 'auth.users'::pg_catalog.regclass
+    AND t.tgname = 'sora_credits_on_auth_user_updated' AND e.extname = 'sora_credits';
+END
+$update_trigger$;
 
 ------------------------------------------------------------------------------------------
 -- list_deleted_videos reads the caller's identity the way the C++ functions do
@@ -436,11 +448,13 @@ BEGIN
       SELECT 'trigger ' || g.name || ' on auth.users'
       FROM pg_catalog.unnest(ARRAY['sora_credits_on_auth_user_created',
                                    'sora_credits_on_auth_user_updated']) g(name)
-      WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t
+      WHERE v_users <> 0  -- 0 on a Citus worker, which has no auth.users (the 1.0 script)
+        AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger t
                         WHERE t.tgrelid = v_users AND t.tgname = g.name AND t.tgenabled <> 'D')
       UNION ALL
       SELECT 'the foreign key from profiles to auth.users'
-      WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_constraint c
+      WHERE v_users <> 0
+        AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint c
                         WHERE c.contype = 'f' AND c.confrelid = v_users
                           AND c.conrelid = pg_catalog.to_regclass(v_schema || '.profiles'))
     ) w;
@@ -453,7 +467,7 @@ BEGIN
   END IF;
 END
 $body$
-$function$, '@extschema@', 'auth.users'::pg_catalog.regclass::pg_catalog.oid);
+$function$, '@extschema@', COALESCE(pg_catalog.to_regclass('auth.users')::pg_catalog.oid, 0));
 END
 $ddl_guard$;
 COMMENT ON FUNCTION @extschema@.guard_extension_objects() IS
