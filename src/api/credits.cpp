@@ -138,6 +138,52 @@ Datum list_credit_lots(FunctionCallInfo fcinfo) {
   return return_own_rows(fcinfo, lots);
 }
 
+namespace {
+
+// The earlier grant of (kind, reference) to this user, if there is one; PT422 when the
+// reference was granted to another user. From 2.0, the reference is claimed for the user
+// here first (payment_references, see the 2.0 script): a concurrent grant of it, to anyone,
+// waits for this transaction and then finds it taken. A database still at 1.x keeps the
+// rule in the ledger's unique index (kind, reference).
+struct EarlierGrant {
+  std::int64_t transaction_id;
+  std::int64_t amount;
+};
+std::optional<EarlierGrant> earlier_grant(const pg::Uuid& user, const pg::TextArg& kind,
+                                          const pg::TextArg& reference) {
+  static pg::Statement claim(
+      "INSERT INTO @extschema@.payment_references (kind, reference, user_id) VALUES ($1, $2, $3) "
+      "ON CONFLICT DO NOTHING RETURNING user_id",
+      {Type::kText, Type::kText, Type::kUuid});
+  static pg::Statement claimed_for(
+      "SELECT user_id FROM @extschema@.payment_references WHERE reference = $2 AND kind = $1",
+      {Type::kText, Type::kText});
+  static pg::Statement entry(
+      "SELECT id, amount FROM @extschema@.credit_transactions "
+      "WHERE user_id = $1 AND kind = $2 AND reference = $3",
+      {Type::kUuid, Type::kText, Type::kText});
+  static pg::Statement entry_1x(
+      "SELECT id, user_id, amount FROM @extschema@.credit_transactions "
+      "WHERE kind = $1 AND reference = $2",
+      {Type::kText, Type::kText});
+  pg::Result found;
+  if (pg::bound_schema_has_table("payment_references")) {
+    if (claim.run({pg::param(kind), pg::param(reference), pg::param(user)}).rows() > 0) {
+      return std::nullopt;
+    }
+    pg::Result owner = claimed_for.run({pg::param(kind), pg::param(reference)});
+    if (!(owner.uuid_at(0, "user_id") == user)) throw messages::reference_mismatch();
+    found = entry.run({pg::param(user), pg::param(kind), pg::param(reference)});
+  } else {
+    found = entry_1x.run({pg::param(kind), pg::param(reference)});
+    if (found.rows() == 0) return std::nullopt;
+    if (!(found.uuid_at(0, "user_id") == user)) throw messages::reference_mismatch();
+  }
+  return EarlierGrant{found.int64_at(0, "id"), found.int64_at(0, "amount")};
+}
+
+}  // namespace
+
 bool has_signup_bonus(const pg::Uuid& user) {
   static pg::Statement bonus(
       "SELECT 1 FROM @extschema@.credit_transactions WHERE user_id = $1 AND kind = 'signup_bonus'",
@@ -146,11 +192,6 @@ bool has_signup_bonus(const pg::Uuid& user) {
 }
 
 Datum grant_credits(FunctionCallInfo fcinfo) {
-  static pg::Statement earlier_grant(
-      "SELECT id, user_id, amount FROM @extschema@.credit_transactions "
-      "WHERE kind = $1 AND reference = $2",
-      {Type::kText, Type::kText});
-
   std::optional<pg::Uuid> user = pg::read_uuid(fcinfo, 0);
   std::optional<std::int64_t> amount = pg::read_int64(fcinfo, 1);
   pg::TextArg kind_arg = pg::read_text(fcinfo, 2);
@@ -170,17 +211,15 @@ Datum grant_credits(FunctionCallInfo fcinfo) {
   if (reference.view) {
     // A retried webhook: the same (kind, reference) for the same user, amount and lot terms
     // is a replay; checked before the expiry, so a retry is answered after that moment too.
-    pg::Result earlier = earlier_grant.run({pg::param(kind_arg), pg::param(reference)});
-    if (earlier.rows() > 0) {
-      std::int64_t transaction_id = earlier.int64_at(0, "id");
+    if (std::optional<EarlierGrant> earlier = earlier_grant(*user, kind_arg, reference)) {
+      std::int64_t transaction_id = earlier->transaction_id;
       // A grant made before 1.2 has no lot: it was a never-expiring grant of its kind.
       std::optional<LotTerms> lot = has_lots() ? lot_of(*user, transaction_id) : std::nullopt;
       LotTerms then = lot ? *lot
                           : LotTerms{std::string(core::category_name(
                                          core::grant_category(kind, std::nullopt))),
                                      std::nullopt};
-      if (!(earlier.uuid_at(0, "user_id") == *user) || earlier.int64_at(0, "amount") != *amount ||
-          then.category != core::category_name(terms.category) ||
+      if (earlier->amount != *amount || then.category != core::category_name(terms.category) ||
           then.expires_at != terms.expires_at) {
         throw messages::reference_mismatch();
       }

@@ -50,7 +50,10 @@ Datum refuse_direct_change(FunctionCallInfo fcinfo) {
 // credit_transactions: rows are added by the functions (or a restore), never changed, and
 // deleted only by the cascade of deleting their user from auth.users (which does not run
 // in replica mode). Its one argument is auth.users's OID, fixed when the trigger was
-// created, so a table or view later given that name is never read.
+// created, so a table or view later given that name is never read. On a Citus cluster it
+// is 0 (auth.users is on the coordinator only, and the rows on the shards of the workers):
+// there a cascade gets through, which is the profile's, and only the extension's owner may
+// delete a profile (distribute_on_citus() in the 2.0 script).
 Datum guard_ledger(FunctionCallInfo fcinfo) {
   pg::TriggerCall call = guard_call(fcinfo);
   if (call.nargs != 1) throw messages::ledger_guard_without_users();
@@ -66,7 +69,7 @@ Datum guard_ledger(FunctionCallInfo fcinfo) {
       // A cascade (a foreign key's trigger) after the user's auth.users row is gone.
       Oid users = static_cast<Oid>(std::strtoul(call.args[0], nullptr, 10));
       if (pg::trigger_depth() > 1 &&
-          !pg::uuid_key_exists(users, pg::uuid_column(call, "user_id"))) {
+          (users == 0 || !pg::uuid_key_exists(users, pg::uuid_column(call, "user_id")))) {
         return pg::proceed(call);
       }
       throw messages::ledger_delete_refused();

@@ -65,18 +65,22 @@ std::optional<LockedProfile> try_lock_profile(const pg::Uuid& user_id) {
   return locked_profile(row);
 }
 
-LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner) {
+LockedVideo lock_video(const pg::Uuid& video_id, const std::optional<pg::Uuid>& only_owner) {
   static pg::Statement owner_of(
       "SELECT user_id FROM @extschema@.videos WHERE id = $1", {Type::kUuid});
+  static pg::Statement owned_by(
+      "SELECT user_id FROM @extschema@.videos WHERE id = $1 AND user_id = $2",
+      {Type::kUuid, Type::kUuid});
   static pg::Statement lock(
-      "SELECT " SORA_LOCKED_VIDEO_COLUMNS " FROM @extschema@.videos WHERE id = $1 FOR UPDATE",
-      {Type::kUuid});
-  pg::Result found = owner_of.run({pg::param(video_id)});
+      "SELECT " SORA_LOCKED_VIDEO_COLUMNS " FROM @extschema@.videos "
+      "WHERE id = $1 AND user_id = $2 FOR UPDATE",
+      {Type::kUuid, Type::kUuid});
+  pg::Result found = only_owner ? owned_by.run({pg::param(video_id), pg::param(*only_owner)})
+                                : owner_of.run({pg::param(video_id)});
   if (found.rows() == 0) throw core::messages::video_not_found();
   pg::Uuid owner = found.uuid_at(0, "user_id");
-  if (only_owner != nullptr && !(owner == *only_owner)) throw core::messages::video_not_found();
   std::int64_t balance = lock_profile(owner).credits;
-  pg::Result row = lock.run({pg::param(video_id)});
+  pg::Result row = lock.run({pg::param(video_id), pg::param(owner)});
   // Gone meanwhile: only when its owner was deleted, which cascades to the video.
   if (row.rows() == 0) throw core::messages::video_not_found();
   return locked(owner, balance, row);
@@ -87,12 +91,13 @@ std::optional<LockedVideo> try_lock_stale_video(const pg::Uuid& video_id, const 
   // The staleness is checked again on the locked row: it may have moved on since it was listed.
   static pg::Statement lock(
       "SELECT " SORA_LOCKED_VIDEO_COLUMNS " FROM @extschema@.videos "
-      "WHERE id = $1 AND status IN ('pending', 'processing') AND updated_at < now() - $2 "
+      "WHERE id = $1 AND user_id = $2 AND status IN ('pending', 'processing')"
+      "  AND updated_at < now() - $3 "
       "FOR UPDATE SKIP LOCKED",
-      {Type::kUuid, Type::kInterval});
+      {Type::kUuid, Type::kUuid, Type::kInterval});
   std::optional<LockedProfile> profile = try_lock_profile(owner);
   if (!profile) return std::nullopt;
-  pg::Result row = lock.run({pg::param(video_id), pg::param(older_than)});
+  pg::Result row = lock.run({pg::param(video_id), pg::param(owner), pg::param(older_than)});
   if (row.rows() == 0) return std::nullopt;
   return locked(owner, profile->credits, row);
 }

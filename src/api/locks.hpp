@@ -49,8 +49,10 @@ struct LockedVideo {
 
 // Finds the video's owner, locks the owner's profile, then the video. PT404 when the video
 // does not exist, or when only_owner is set and it belongs to someone else (the same
-// message either way, so ids of other users' videos cannot be probed).
-LockedVideo lock_video(const pg::Uuid& video_id, const pg::Uuid* only_owner);
+// message either way, so ids of other users' videos cannot be probed). Every statement
+// names the owner, once known: on a cluster, only_owner keeps the whole call on the
+// owner's shard; without it, the owner is looked up by the video id on every shard.
+LockedVideo lock_video(const pg::Uuid& video_id, const std::optional<pg::Uuid>& only_owner);
 
 // For expire_stale_videos: the same locks in the same order, but never waiting. Locks the
 // owner's profile, then the video if it is still pending or processing and not updated for

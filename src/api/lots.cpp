@@ -19,7 +19,7 @@ std::int64_t expire_lot(const pg::Uuid& user, std::int64_t lot_id, std::string_v
       "WITH lot AS ("
       "  UPDATE @extschema@.credit_lots l SET remaining = 0"
       "  FROM (SELECT id, remaining FROM @extschema@.credit_lots WHERE id = $2 AND user_id = $1) o"
-      "  WHERE l.id = o.id AND o.remaining > 0 RETURNING o.remaining"
+      "  WHERE l.id = o.id AND l.user_id = $1 AND o.remaining > 0 RETURNING o.remaining"
       "), profile AS ("
       "  UPDATE @extschema@.profiles SET credits = credits - lot.remaining,"
       "         lifetime_expired = lifetime_expired + lot.remaining,"
@@ -45,8 +45,8 @@ std::int64_t expire_lot(const pg::Uuid& user, std::int64_t lot_id, std::string_v
 void give_back(const pg::Uuid& user, std::int64_t transaction_id,
                const std::vector<core::Take>& takes) {
   static pg::Statement write(
-      "WITH entry AS (SELECT $4::bigint AS id), " SORA_MOVE_CREDITS_CTES("$1", "$2", "$3", "+")
-      " SELECT " SORA_MOVED_COLUMNS("$1"),
+      "WITH entry AS (SELECT $4::bigint AS id), " SORA_MOVE_CREDITS_CTES("$1", "$2", "$3", "+", "")
+      " SELECT " SORA_MOVED_COLUMNS,
       {Type::kUuid, Type::kInt8Array, Type::kInt8Array, Type::kInt8});
   MoveParams params = move_params(takes);
   require_moved(write.run({pg::param(user), pg::param(params.lots), pg::param(params.amounts),
@@ -121,7 +121,8 @@ void add_lot(const pg::Uuid& user, std::int64_t transaction_id, std::string_view
 std::optional<LotTerms> lot_of(const pg::Uuid& user, std::int64_t transaction_id) {
   static pg::Statement lot(
       "SELECT l.category, l.expires_at FROM @extschema@.credit_allocations a "
-      "JOIN @extschema@.credit_lots l ON l.id = a.lot_id AND l.transaction_id = a.transaction_id "
+      "JOIN @extschema@.credit_lots l"
+      "  ON l.user_id = a.user_id AND l.id = a.lot_id AND l.transaction_id = a.transaction_id "
       "WHERE a.user_id = $1 AND a.transaction_id = $2",
       {Type::kUuid, Type::kInt8});
   pg::Result row = lot.run({pg::param(user), pg::param(transaction_id)});
@@ -129,15 +130,16 @@ std::optional<LotTerms> lot_of(const pg::Uuid& user, std::int64_t transaction_id
   return LotTerms{row.text_at(0, "category"), row.optional_timestamp_at(0, "expires_at")};
 }
 
-std::vector<ChargedLot> charge_allocations(const pg::Uuid& video_id) {
+std::vector<ChargedLot> charge_allocations(const pg::Uuid& owner, const pg::Uuid& video_id) {
   static pg::Statement allocations(
       "SELECT a.lot_id, a.amount, l.category, (l.expires_at <= now()) IS TRUE AS expired "
       "FROM @extschema@.credit_transactions t "
       "JOIN @extschema@.credit_allocations a ON a.user_id = t.user_id AND a.transaction_id = t.id "
-      "JOIN @extschema@.credit_lots l ON l.id = a.lot_id "
-      "WHERE t.video_id = $1 AND t.kind = 'video_generation' ORDER BY a.lot_id",
-      {Type::kUuid});
-  pg::Result rows = allocations.run({pg::param(video_id)});
+      "JOIN @extschema@.credit_lots l ON l.user_id = a.user_id AND l.id = a.lot_id "
+      "WHERE t.user_id = $1 AND t.video_id = $2 AND t.kind = 'video_generation' "
+      "ORDER BY a.lot_id",
+      {Type::kUuid, Type::kUuid});
+  pg::Result rows = allocations.run({pg::param(owner), pg::param(video_id)});
   std::vector<ChargedLot> charged;
   for (std::uint64_t i = 0; i < rows.rows(); ++i) {
     charged.push_back({{rows.int64_at(i, "lot_id"), rows.int64_at(i, "amount")},

@@ -51,17 +51,19 @@ std::optional<LotTerms> lot_of(const pg::Uuid& user, std::int64_t transaction_id
 // the entry (so that a charge takes its split in the statement that writes it): two CTEs
 // after a CTE `entry` (with column id), `moved` (the lots changed) and `allocation` (the
 // rows recorded). Arguments: SQL for the user's uuid, the lot ids and amounts (bigint[]),
-// and the sign of the move (- takes, + gives back). The lots are found by their primary key
-// (the ANY, without which the planner scans the whole table while it is small) and nothing
-// else: a condition on the user would let it read all of the user's lots, spent ones
-// included, by credit_lots_user_idx. That they are the user's is checked by
-// SORA_MOVED_COLUMNS, which counts only the user's (require_moved refuses anything else,
-// and the error rolls the statement back).
-#define SORA_MOVE_CREDITS_CTES(user, lots, amounts, sign)                                      \
+// the sign of the move (- takes, + gives back), and what else the lots must be (SQL on
+// l, or ""). The lots are found by id (the ANY, without which the planner scans the whole
+// table while it is small) and by the user, which keeps the statement on the user's shard
+// of a cluster. A charge takes from live lots only ("NOT l.depleted"), and says so: the
+// plan then reads the user's lots from credit_lots_live_idx, never the spent ones. A lot
+// of the split that is not the user's (or not live) is not moved, which require_moved
+// refuses (the error rolls the statement back).
+#define SORA_MOVE_CREDITS_CTES(user, lots, amounts, sign, lots_condition)                      \
   "moved AS ("                                                                                 \
   "  UPDATE @extschema@.credit_lots l SET remaining = l.remaining " sign " m.amount"           \
   "  FROM unnest(" lots "::bigint[], " amounts "::bigint[]) AS m(lot_id, amount)"              \
-  "  WHERE l.id = m.lot_id AND l.id = ANY(" lots "::bigint[]) RETURNING l.id, l.user_id"       \
+  "  WHERE l.id = m.lot_id AND l.id = ANY(" lots "::bigint[]) AND l.user_id = " user            \
+  "    " lots_condition " RETURNING l.id"                                                      \
   "), allocation AS ("                                                                         \
   "  INSERT INTO @extschema@.credit_allocations (transaction_id, lot_id, user_id, amount)"     \
   "  SELECT entry.id, m.lot_id, " user ", m.amount"                                            \
@@ -69,8 +71,8 @@ std::optional<LotTerms> lot_of(const pg::Uuid& user, std::int64_t transaction_id
   "  RETURNING lot_id)"
 // What the statement returns about the move, as columns `moved` (the user's lots changed)
 // and `allocated`.
-#define SORA_MOVED_COLUMNS(user)                                                     \
-  "(SELECT count(*) FROM moved WHERE moved.user_id = " user ") AS moved,"            \
+#define SORA_MOVED_COLUMNS                                      \
+  "(SELECT count(*) FROM moved) AS moved,"                      \
   " (SELECT count(*) FROM allocation) AS allocated"
 
 // The lot ids and the amounts of a split, as the two array parameters of the CTEs.
@@ -88,7 +90,7 @@ struct ChargedLot {
   bool expired = false;  // the lot is past its expires_at now
   std::string category;
 };
-std::vector<ChargedLot> charge_allocations(const pg::Uuid& video_id);
+std::vector<ChargedLot> charge_allocations(const pg::Uuid& owner, const pg::Uuid& video_id);
 
 // The lot side of a refund entry of `amount`, after settle_lots: gives each lot back what
 // the charge took, and writes off at once what it gave to lots that have expired, so a

@@ -17,12 +17,13 @@ using pg::Type;
 Refund refund_locked(const pg::Uuid& video_id, const LockedVideo& video,
                      const std::string& reason) {
   static pg::Statement refund_entry(
-      "SELECT id FROM @extschema@.credit_transactions WHERE video_id = $1 AND kind = 'refund'",
-      {Type::kUuid});
+      "SELECT id FROM @extschema@.credit_transactions "
+      "WHERE user_id = $1 AND video_id = $2 AND kind = 'refund'",
+      {Type::kUuid, Type::kUuid});
   static pg::Statement write(
       "WITH video AS ("
       "  UPDATE @extschema@.videos SET status = 'failed', error_message = $4,"
-      "         refunded_at = now(), updated_at = now() WHERE id = $2"
+      "         refunded_at = now(), updated_at = now() WHERE id = $2 AND user_id = $1"
       "), profile AS ("
       "  UPDATE @extschema@.profiles SET credits = credits + $3,"
       "         credits_reserved = credits_reserved - $3, lifetime_refunded = lifetime_refunded + $3,"
@@ -42,13 +43,14 @@ Refund refund_locked(const pg::Uuid& video_id, const LockedVideo& video,
   Refund refund;
   if (core::refund_transition(video.status) == core::Transition::kAlreadyDone) {
     refund.credits_remaining = balance;
-    refund.transaction_id = refund_entry.run({pg::param(video_id)}).int64_at(0, "id");
+    refund.transaction_id =
+        refund_entry.run({pg::param(video.owner), pg::param(video_id)}).int64_at(0, "id");
     refund.already_refunded = true;
     return refund;
   }
   core::require_room_for(cost, balance);
   std::vector<ChargedLot> charged;
-  if (lots.enabled) charged = charge_allocations(video_id);
+  if (lots.enabled) charged = charge_allocations(video.owner, video_id);
   pg::Result written = write.run({pg::param(video.owner), pg::param(video_id), pg::param(cost),
                                   pg::param(reason),
                                   pg::param(messages::refund_description(reason))});

@@ -1,4 +1,5 @@
 // Video jobs: charge, refund, complete, claim, soft delete, restore.
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -95,7 +96,7 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
       "SELECT v.id, v.prompt, v.duration_seconds, v.resolution, v.model, v.credits_cost, "
       "v.status, v.created_at, t.id AS transaction_id "
       "FROM @extschema@.videos v JOIN @extschema@.credit_transactions t "
-      "ON t.video_id = v.id AND t.kind = 'video_generation' "
+      "ON t.user_id = v.user_id AND t.video_id = v.id AND t.kind = 'video_generation' "
       "WHERE v.user_id = $1 AND v.idempotency_key = $2",
       {Type::kUuid, Type::kText});
   // A database still at 1.0 or 1.1: no lots.
@@ -103,8 +104,8 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
                              {SORA_CHARGE_PARAMS});
   // 1.2: the split over the lots ($9, $10) in the same statement.
   static pg::Statement write_with_lots(
-      SORA_CHARGE_CTES ", " SORA_MOVE_CREDITS_CTES("$1", "$9", "$10", "-")
-      SORA_CHARGE_RESULT ", " SORA_MOVED_COLUMNS("$1") " FROM video, profile, entry",
+      SORA_CHARGE_CTES ", " SORA_MOVE_CREDITS_CTES("$1", "$9", "$10", "-", "AND NOT l.depleted")
+      SORA_CHARGE_RESULT ", " SORA_MOVED_COLUMNS " FROM video, profile, entry",
       {SORA_CHARGE_PARAMS, Type::kInt8Array, Type::kInt8Array});
 
   pg::TextArg prompt = pg::read_text(fcinfo, 0);
@@ -199,8 +200,9 @@ Datum create_video_request(FunctionCallInfo fcinfo) {
 Datum refund_video_credits(FunctionCallInfo fcinfo) {
   pg::Uuid video_id = required_video_id(fcinfo);
   std::string reason = core::refund_reason(pg::read_text(fcinfo, 1).view);
+  std::optional<pg::Uuid> owner = pg::read_uuid(fcinfo, 2);  // 2.0's p_user_id
   pg::spi_begin(fcinfo);
-  Refund refund = refund_locked(video_id, lock_video(video_id, nullptr), reason);
+  Refund refund = refund_locked(video_id, lock_video(video_id, owner), reason);
   pg::spi_end();
   return pg::jsonb_result(JsonObject()
                               .boolean("success", true)
@@ -216,7 +218,7 @@ Datum complete_video_generation(FunctionCallInfo fcinfo) {
   static pg::Statement write(
       "WITH video AS ("
       "  UPDATE @extschema@.videos SET status = 'completed', video_url = $3, updated_at = now()"
-      "  WHERE id = $2"
+      "  WHERE id = $2 AND user_id = $1"
       ") UPDATE @extschema@.profiles SET credits_reserved = credits_reserved - $4,"
       "         updated_at = now() WHERE id = $1",
       {Type::kUuid, Type::kUuid, Type::kText, Type::kInt8});
@@ -224,8 +226,9 @@ Datum complete_video_generation(FunctionCallInfo fcinfo) {
   pg::Uuid video_id = required_video_id(fcinfo);
   pg::TextArg url = pg::read_text(fcinfo, 1);
   core::validate_video_url(url.view);
+  std::optional<pg::Uuid> owner = pg::read_uuid(fcinfo, 2);  // 2.0's p_user_id
   pg::spi_begin(fcinfo);
-  LockedVideo video = lock_video(video_id, nullptr);
+  LockedVideo video = lock_video(video_id, owner);
   bool same_url = video.video_url == *url.view;
   bool already =
       core::complete_transition(video.status, same_url) == core::Transition::kAlreadyDone;
@@ -244,16 +247,25 @@ Datum complete_video_generation(FunctionCallInfo fcinfo) {
 }
 
 Datum claim_video_jobs(FunctionCallInfo fcinfo) {
-  // SKIP LOCKED: concurrent workers take disjoint jobs and never wait for each other.
-  // Claiming changes no credits (pending and processing both hold them), so no profile lock.
+  // The oldest pending jobs, read without locks from videos_pending_idx, after the last one
+  // tried ($2, $3: -infinity and the nil uuid at first); then each is claimed on its own,
+  // in its owner's rows (on
+  // a cluster, a FOR UPDATE must stay on one shard). SKIP LOCKED: concurrent workers take
+  // disjoint jobs and never wait for each other; a job taken meanwhile is passed over and
+  // the next ones are read. Claiming changes no credits (pending and processing both hold
+  // them), so no profile lock.
+  static pg::Statement oldest(
+      "SELECT id, user_id, created_at FROM @extschema@.videos "
+      "WHERE status = 'pending' AND (created_at, id) > ($2, $3) "
+      "ORDER BY created_at, id LIMIT $1",
+      {Type::kInt8, Type::kTimestamptz, Type::kUuid});
   static pg::Statement claim(
-      "WITH claimed AS ("
-      "  UPDATE @extschema@.videos v SET status = 'processing', updated_at = now()"
-      "  FROM (SELECT id FROM @extschema@.videos WHERE status = 'pending'"
-      "        ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) next"
-      "  WHERE v.id = next.id RETURNING v.*"
-      ") SELECT * FROM claimed ORDER BY created_at, id",
-      {Type::kInt8});
+      "WITH next AS ("
+      "  SELECT id FROM @extschema@.videos WHERE id = $1 AND user_id = $2 AND status = 'pending'"
+      "  FOR UPDATE SKIP LOCKED"
+      ") UPDATE @extschema@.videos v SET status = 'processing', updated_at = now()"
+      "  FROM next WHERE v.id = next.id AND v.user_id = $2 RETURNING v.*",
+      {Type::kUuid, Type::kUuid});
 
   std::optional<std::int32_t> limit = pg::read_int32(fcinfo, 0);
   core::validate_claim_limit(limit);
@@ -261,8 +273,24 @@ Datum claim_video_jobs(FunctionCallInfo fcinfo) {
   // LIMIT, OFFSET or filter around the call, such as PostgREST's limit, Range and filters)
   // would hold its credits until expire_stale_videos. Refused before anything is claimed.
   if (pg::rows_may_be_dropped(fcinfo, *limit)) throw messages::claim_result_cut();
+  pg::require_writable("claim_video_jobs()");
   pg::spi_begin(fcinfo);
-  pg::Result jobs = claim.run({pg::param(std::int64_t{*limit})});
+  std::vector<pg::Result> jobs;
+  pg::Timestamp after_created = std::numeric_limits<pg::Timestamp>::min();  // -infinity
+  pg::Uuid after_id{};
+  while (jobs.size() < static_cast<std::size_t>(*limit)) {
+    auto wanted = static_cast<std::int64_t>(*limit) - static_cast<std::int64_t>(jobs.size());
+    pg::Result next = oldest.run(
+        {pg::param(wanted), pg::timestamp_param(after_created), pg::param(after_id)});
+    if (next.rows() == 0) break;
+    for (std::uint64_t i = 0; i < next.rows(); ++i) {
+      pg::Result job =
+          claim.run({pg::param(next.uuid_at(i, "id")), pg::param(next.uuid_at(i, "user_id"))});
+      if (job.rows() > 0) jobs.push_back(job);
+    }
+    after_created = next.timestamp_at(next.rows() - 1, "created_at");
+    after_id = next.uuid_at(next.rows() - 1, "id");
+  }
   pg::return_rows(fcinfo, jobs);
   pg::spi_end();
   return Datum(0);
@@ -278,12 +306,15 @@ Datum list_deleted_videos(FunctionCallInfo fcinfo) {
 
 namespace {
 
-// Soft delete and restore: the owner, or service_role for anyone's video.
-LockedVideo lock_for_caller(const pg::Uuid& video_id) {
+// Soft delete and restore: the owner, or service_role for anyone's video (of the user
+// given as 2.0's p_user_id, when it is). A user who names another owner finds no video.
+LockedVideo lock_for_caller(FunctionCallInfo fcinfo, const pg::Uuid& video_id) {
+  std::optional<pg::Uuid> owner = pg::read_uuid(fcinfo, 1);
   pg::Caller caller = pg::current_caller();
-  if (caller.is_service) return lock_video(video_id, nullptr);
+  if (caller.is_service) return lock_video(video_id, owner);
   if (!caller.user_id) throw messages::not_authenticated();
-  return lock_video(video_id, &*caller.user_id);
+  if (owner && !(*owner == *caller.user_id)) throw messages::video_not_found();
+  return lock_video(video_id, caller.user_id);
 }
 
 }  // namespace
@@ -292,7 +323,7 @@ Datum soft_delete_video(FunctionCallInfo fcinfo) {
   static pg::Statement write(
       "WITH video AS ("
       "  UPDATE @extschema@.videos SET deleted_at = now(), updated_at = now()"
-      "  WHERE id = $2 RETURNING deleted_at"
+      "  WHERE id = $2 AND user_id = $1 RETURNING deleted_at"
       "), profile AS ("
       "  UPDATE @extschema@.profiles SET active_videos = active_videos - 1,"
       "         deleted_videos = deleted_videos + 1, updated_at = now() WHERE id = $1"
@@ -301,7 +332,7 @@ Datum soft_delete_video(FunctionCallInfo fcinfo) {
 
   pg::Uuid video_id = required_video_id(fcinfo);
   pg::spi_begin(fcinfo);
-  LockedVideo video = lock_for_caller(video_id);
+  LockedVideo video = lock_for_caller(fcinfo, video_id);
   bool already = video.deleted_at.has_value();
   pg::Timestamp deleted_at = already ? *video.deleted_at
                                      : write.run({pg::param(video.owner), pg::param(video_id)})
@@ -318,14 +349,15 @@ Datum soft_delete_video(FunctionCallInfo fcinfo) {
 Datum restore_video(FunctionCallInfo fcinfo) {
   static pg::Statement write(
       "WITH video AS ("
-      "  UPDATE @extschema@.videos SET deleted_at = NULL, updated_at = now() WHERE id = $2"
+      "  UPDATE @extschema@.videos SET deleted_at = NULL, updated_at = now()"
+      "  WHERE id = $2 AND user_id = $1"
       ") UPDATE @extschema@.profiles SET active_videos = active_videos + 1,"
       "         deleted_videos = deleted_videos - 1, updated_at = now() WHERE id = $1",
       {Type::kUuid, Type::kUuid});
 
   pg::Uuid video_id = required_video_id(fcinfo);
   pg::spi_begin(fcinfo);
-  LockedVideo video = lock_for_caller(video_id);
+  LockedVideo video = lock_for_caller(fcinfo, video_id);
   bool already_active = !video.deleted_at;
   if (!already_active) {
     if (pg::restore_window_passed(*video.deleted_at)) {

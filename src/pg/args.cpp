@@ -66,17 +66,19 @@ Datum uuid_result(const Uuid& uuid) {
   });
 }
 
-void return_rows(FunctionCallInfo fcinfo, const Result& rows) {
+void return_rows(FunctionCallInfo fcinfo, const std::vector<Result>& parts) {
   guarded([&] {
     InitMaterializedSRF(fcinfo, 0);
     auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
-    if (rows.rows() == 0) return;
-    // The statement's columns, matched by name to the declared row type, whose dropped
-    // columns it does not have: a row type that no longer matches is an error, not a crash.
-    TupleConversionMap* map = convert_tuples_by_name(rows.desc(), rsinfo->setDesc);
-    for (std::uint64_t i = 0; i < rows.rows(); ++i) {
-      HeapTuple row = rows.tuple(i);
-      tuplestore_puttuple(rsinfo->setResult, map ? execute_attr_map_tuple(row, map) : row);
+    for (const Result& rows : parts) {
+      if (rows.rows() == 0) continue;
+      // The statement's columns, matched by name to the declared row type, whose dropped
+      // columns it does not have: a row type that no longer matches is an error, not a crash.
+      TupleConversionMap* map = convert_tuples_by_name(rows.desc(), rsinfo->setDesc);
+      for (std::uint64_t i = 0; i < rows.rows(); ++i) {
+        HeapTuple row = rows.tuple(i);
+        tuplestore_puttuple(rsinfo->setResult, map ? execute_attr_map_tuple(row, map) : row);
+      }
     }
   });
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "../core/intervals.hpp"
 #include "spi.hpp"
@@ -21,9 +22,9 @@ std::optional<Timestamp> read_timestamp(FunctionCallInfo fcinfo, int n);
 // A uuid datum, allocated in the caller's memory context.
 Datum uuid_result(const Uuid& uuid);
 
-// Returns every row of a result from a set-returning function (materialize mode), its
-// columns matched by name to the function's declared row type.
-void return_rows(FunctionCallInfo fcinfo, const Result& rows);
+// Returns every row of the results, in their order, from a set-returning function
+// (materialize mode), their columns matched by name to the function's declared row type.
+void return_rows(FunctionCallInfo fcinfo, const std::vector<Result>& parts);
 
 // The jsonb datum of a JSON text, allocated in the caller's memory context.
 Datum jsonb_result(const std::string& json);

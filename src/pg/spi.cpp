@@ -69,6 +69,10 @@ bool bound_schema_has_table(const char* name) {
 
 Timestamp transaction_start() { return GetCurrentTransactionStartTimestamp(); }
 
+void require_writable(const char* what) {
+  guarded([&] { PreventCommandIfReadOnly(what); });
+}
+
 HeapTuple Result::tuple(std::uint64_t row) const { return table_->vals[row]; }
 TupleDesc Result::desc() const { return table_->tupdesc; }
 

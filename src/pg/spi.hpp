@@ -113,4 +113,9 @@ bool bound_schema_has_table(const char* name);
 // The start of the current transaction, which now() returns.
 Timestamp transaction_start();
 
+// 25006 ("cannot execute WHAT in a read-only transaction", as PostgreSQL words it) in a
+// read-only transaction, such as PostgREST's for a GET: for a function that writes only
+// when it finds something to write, so that it is refused there whatever it finds.
+void require_writable(const char* what);
+
 }  // namespace sora::pg

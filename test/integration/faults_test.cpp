@@ -63,6 +63,7 @@ const std::string kLockProfile = "SELECT credits, lifetime_granted FROM public.p
 const std::string kLockProfileForCharge = "AS credits_per_second FROM public.profiles";
 const std::string kHoldLots = "LOCK TABLE credit_lots IN ACCESS EXCLUSIVE MODE";
 const std::string kHoldAllocations = "LOCK TABLE credit_allocations IN ACCESS EXCLUSIVE MODE";
+const std::string kHoldReferences = "LOCK TABLE payment_references IN ACCESS EXCLUSIVE MODE";
 const std::string kSettleLots = "FROM public.credit_lots WHERE user_id = $1 AND NOT depleted";
 const std::string kGiveBack = "WITH entry AS (SELECT $4::bigint AS id)";
 const std::string kAddLot = "INSERT INTO public.credit_lots";
@@ -111,7 +112,7 @@ const std::vector<Fault> kFaults = {
     {"RefundReadAllocations", Call::kRefund, kLockTimeout, kHoldAllocations, {}, "55P03",
      kLockTimedOut, "JOIN public.credit_allocations a"},
     {"RefundFindEarlierRefund", Call::kRefundAgain, kLockTimeout, kHoldLedger, {}, "55P03",
-     kLockTimedOut, "SELECT id FROM public.credit_transactions WHERE video_id"},
+     kLockTimedOut, "SELECT id FROM public.credit_transactions WHERE user_id = $1 AND video_id"},
     {"RefundWriteVideo", Call::kRefund, "", "", raise_on("UPDATE", "videos", "SF003"), "SF003",
      kInjected, kRefundWrite},
     {"RefundWriteBalance", Call::kRefund, "", "", raise_on("UPDATE", "profiles", "SF002"),
@@ -122,14 +123,14 @@ const std::vector<Fault> kFaults = {
      "SF004", kInjected, kGiveBack},
     {"RefundWriteAllocations", Call::kRefund, "", "",
      raise_on("INSERT", "credit_allocations", "SF005"), "SF005", kInjected, kGiveBack},
-    // grant_credits: lock the profile, write off expired lots, replay check of the reference,
+    // grant_credits: lock the profile, write off expired lots, claim of the reference (2.0),
     // write, create the lot and its allocation.
     {"GrantLockProfile", Call::kGrant, kLockTimeout, kHoldProfile, {}, "55P03", kLockTimedOut,
      kLockProfile},
     {"GrantSettleLots", Call::kGrant, kLockTimeout, kHoldLots, {}, "55P03", kLockTimedOut,
      kSettleLots},
-    {"GrantReplayCheck", Call::kGrant, kLockTimeout, kHoldLedger, {}, "55P03", kLockTimedOut,
-     "SELECT id, user_id, amount FROM public.credit_transactions"},
+    {"GrantClaimReference", Call::kGrant, kLockTimeout, kHoldReferences, {}, "55P03",
+     kLockTimedOut, "INSERT INTO public.payment_references"},
     {"GrantWriteBalance", Call::kGrant, "", "", raise_on("UPDATE", "profiles", "SF002"), "SF002",
      kInjected, kGrantWrite},
     {"GrantWriteLedger", Call::kGrant, "", "", ledger_refuses("purchase"), "23514", kCheck,

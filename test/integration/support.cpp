@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <random>
 #include <sstream>
+#include <string_view>
 
 extern char** environ;
 
@@ -102,7 +103,12 @@ CallError current_error(const pqxx::connection& conn) {
     return {"40000", e.what()};
   } catch (const pqxx::sql_error& e) {
     if (!e.sqlstate().empty()) return {e.sqlstate(), e.what()};
-    return {conn.is_open() ? "no_sqlstate" : "connection_lost", e.what()};
+    // libpq may report the end of the connection this way before it marks the connection
+    // closed (seen when the server is killed under load).
+    bool lost = !conn.is_open() ||
+                std::string_view(e.what()).find("server closed the connection unexpectedly") !=
+                    std::string_view::npos;
+    return {lost ? "connection_lost" : "no_sqlstate", e.what()};
   }
 }
 

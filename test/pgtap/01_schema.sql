@@ -2,7 +2,7 @@
 -- tables, columns, keys, constraints (by behaviour where the contract gives no name),
 -- indexes, RLS, function signatures and security, pg_dump registration, seed rows, settings.
 BEGIN;
-SELECT plan(261);
+SELECT plan(277);
 
 -- Helper: the definitions of the unique indexes of a table.
 CREATE FUNCTION pg_temp.unique_indexes(p_table regclass) RETURNS SETOF text
@@ -24,7 +24,7 @@ $$;
 ------------------------------------------------------------------------------------------
 SELECT has_table('public', t, format('table public.%s exists', t))
 FROM unnest(ARRAY['video_pricing', 'profiles', 'videos', 'credit_transactions', 'credit_lots',
-                   'credit_allocations']::name[]) t;
+                   'credit_allocations', 'payment_references']::name[]) t;
 
 SELECT col_type_is('public', t, c, ty, format('%s.%s is %s', t, c, ty))
 FROM (VALUES
@@ -77,7 +77,10 @@ FROM (VALUES
   ('credit_allocations', 'transaction_id', 'bigint'),
   ('credit_allocations', 'lot_id', 'bigint'),
   ('credit_allocations', 'user_id', 'uuid'),
-  ('credit_allocations', 'amount', 'bigint')
+  ('credit_allocations', 'amount', 'bigint'),
+  ('payment_references', 'kind', 'text'),
+  ('payment_references', 'reference', 'text'),
+  ('payment_references', 'user_id', 'uuid')
 ) AS cols(t, c, ty);
 
 -- credit_transactions.id: "bigint identity or uuid".
@@ -107,6 +110,9 @@ SELECT col_is_pk('public', 'video_pricing', ARRAY['model', 'resolution']::name[]
 SELECT col_is_pk('public', 'profiles', 'id', 'profiles PK (id)');
 SELECT col_is_pk('public', 'videos', 'id', 'videos PK (id)');
 SELECT col_is_pk('public', 'credit_transactions', 'id', 'credit_transactions PK (id)');
+-- (2.0) one row per (kind, reference) ever granted, whichever the user
+SELECT col_is_pk('public', 'payment_references', ARRAY['reference', 'kind']::name[],
+                 'payment_references PK (reference, kind)');
 SELECT ok(EXISTS (SELECT FROM pg_temp.unique_indexes('public.profiles') d
                   WHERE d ~ 'USING btree \(user_id\)$'),
           'profiles.user_id is UNIQUE');
@@ -121,7 +127,8 @@ SELECT is((SELECT string_agg(c.confdeltype::text, ',') FROM pg_constraint c
           'c', format('%s.%s references %s ON DELETE CASCADE', child, col, parent))
 FROM (VALUES ('public.profiles', 'id', 'auth.users'),
              ('public.videos', 'user_id', 'public.profiles'),
-             ('public.credit_transactions', 'user_id', 'public.profiles')) AS fk(child, col, parent);
+             ('public.credit_transactions', 'user_id', 'public.profiles'),
+             ('public.payment_references', 'user_id', 'public.profiles')) AS fk(child, col, parent);
 SELECT fk_ok('public', 'profiles', 'id', 'auth', 'users', 'id', 'profiles.id -> auth.users(id)');
 SELECT ok(EXISTS (SELECT FROM pg_constraint c
                   WHERE c.contype = 'f' AND c.conrelid = 'public.credit_transactions'::regclass
@@ -253,7 +260,7 @@ SELECT is((SELECT pg_get_expr(indpred, indrelid) FROM pg_index
 SELECT is((SELECT relrowsecurity FROM pg_class WHERE oid = format('public.%I', t)::regclass),
           true, format('RLS enabled on %s', t))
 FROM unnest(ARRAY['video_pricing', 'profiles', 'videos', 'credit_transactions', 'credit_lots',
-                   'credit_allocations']) t;
+                   'credit_allocations', 'payment_references']) t;
 
 ------------------------------------------------------------------------------------------
 -- Functions: signature and defaults, result, SECURITY DEFINER, pinned search_path,
@@ -267,12 +274,12 @@ INSERT INTO expected_functions VALUES
   ('create_video_request(text,integer,text,text)',
    $$p_prompt text, p_duration_seconds integer DEFAULT 5, p_resolution text DEFAULT '720p'::text, p_model text DEFAULT 'sora-2'::text$$,
    'uuid', 'c', 'v'),
-  ('soft_delete_video(uuid)', 'p_video_id uuid', 'jsonb', 'c', 'v'),
-  ('restore_video(uuid)', 'p_video_id uuid', 'jsonb', 'c', 'v'),
+  ('soft_delete_video(uuid,uuid)', 'p_video_id uuid, p_user_id uuid DEFAULT NULL::uuid', 'jsonb', 'c', 'v'),
+  ('restore_video(uuid,uuid)', 'p_video_id uuid, p_user_id uuid DEFAULT NULL::uuid', 'jsonb', 'c', 'v'),
   ('get_credit_info(uuid)', 'p_user_id uuid DEFAULT NULL::uuid', 'jsonb', 'c', 's'),
   ('list_deleted_videos()', '', 'SETOF videos', 'c', 's'),
-  ('refund_video_credits(uuid,text)', 'p_video_id uuid, p_reason text DEFAULT NULL::text', 'jsonb', 'c', 'v'),
-  ('complete_video_generation(uuid,text)', 'p_video_id uuid, p_video_url text', 'jsonb', 'c', 'v'),
+  ('refund_video_credits(uuid,text,uuid)', 'p_video_id uuid, p_reason text DEFAULT NULL::text, p_user_id uuid DEFAULT NULL::uuid', 'jsonb', 'c', 'v'),
+  ('complete_video_generation(uuid,text,uuid)', 'p_video_id uuid, p_video_url text, p_user_id uuid DEFAULT NULL::uuid', 'jsonb', 'c', 'v'),
   ('claim_video_jobs(integer)', 'p_limit integer DEFAULT 1', 'SETOF videos', 'c', 'v'),
   ('grant_credits(uuid,bigint,text,text,text,timestamptz,text)',
    $$p_user_id uuid, p_amount bigint, p_kind text DEFAULT 'purchase'::text, p_reference text DEFAULT NULL::text, p_description text DEFAULT NULL::text, p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_category text DEFAULT NULL::text$$,
@@ -280,7 +287,8 @@ INSERT INTO expected_functions VALUES
   ('verify_ledger()', '', 'TABLE(user_id uuid, credits bigint, ledger_sum bigint, lots_remaining bigint, problem text)', 'sql', NULL),
   ('list_credit_lots()', '', 'SETOF credit_lots', 'c', 's'),
   ('expire_credits()', '', 'jsonb', 'c', 'v'),
-  ('handle_new_user()', '', 'trigger', 'c', 'v');
+  ('handle_new_user()', '', 'trigger', 'c', 'v'),
+  ('handle_deleted_user()', '', 'trigger', 'plpgsql', 'v');
 
 SELECT is(pg_get_function_arguments(to_regprocedure('public.' || sig)), args,
           format('%s: arguments and defaults', sig))
@@ -325,11 +333,11 @@ SELECT is((SELECT count(*)::int FROM pg_trigger
 SELECT is(ARRAY(SELECT c::regclass::text FROM pg_extension e, unnest(e.extconfig) c
                 WHERE e.extname = 'sora_credits' ORDER BY 1),
           ARRAY(SELECT x FROM unnest(ARRAY['credit_transactions', 'profiles', 'video_pricing', 'videos',
-                     'credit_lots', 'credit_allocations',
+                     'credit_lots', 'credit_allocations', 'payment_references',
                      pg_get_serial_sequence('public.credit_transactions', 'id')::regclass::text,
                      pg_get_serial_sequence('public.credit_lots', 'id')::regclass::text]) x
                 ORDER BY 1),
-          'extconfig lists the 6 tables and the identity sequences of the ledger and the lots');
+          'extconfig lists the 7 tables and the identity sequences of the ledger and the lots');
 
 ------------------------------------------------------------------------------------------
 -- video_pricing seed rows, exactly

@@ -71,7 +71,8 @@ SELECT is(ARRAY(SELECT DISTINCT tgfoid FROM pg_trigger WHERE tgrelid = 'auth.use
 SELECT is(ARRAY(SELECT c::regclass::text FROM pg_extension e, unnest(e.extconfig) c
                 WHERE e.extname = 'sora_credits' ORDER BY 1),
           ARRAY['api.credit_allocations', 'api.credit_lots', 'api.credit_lots_id_seq', 'api.credit_transactions',
-                'api.credit_transactions_id_seq', 'api.profiles', 'api.video_pricing', 'api.videos'],
+                'api.credit_transactions_id_seq', 'api.payment_references', 'api.profiles', 'api.video_pricing',
+                'api.videos'],
           'extconfig lists the api tables and sequence');
 
 -- A new user and a full charge, with a search_path that does not contain api.

@@ -60,17 +60,17 @@ INSERT INTO fn_matrix VALUES
    'denied', '1', '1', '42501 Not signed in: this action needs an authenticated user.', 'denied'),
   ('create_video_request(text,integer,text,text)', $$SELECT public.create_video_request('matrix', 1, '480p')$$,
    'denied', '1', '1', '42501 Not signed in: this action needs an authenticated user.', 'denied'),
-  ('soft_delete_video(uuid)', $$SELECT public.soft_delete_video(pg_temp.video('a_active'))$$,
+  ('soft_delete_video(uuid,uuid)', $$SELECT public.soft_delete_video(pg_temp.video('a_active'))$$,
    'denied', '1', 'PT404 Video not found.', '1', 'denied'),
-  ('restore_video(uuid)', $$SELECT public.restore_video(pg_temp.video('a_deleted'))$$,
+  ('restore_video(uuid,uuid)', $$SELECT public.restore_video(pg_temp.video('a_deleted'))$$,
    'denied', '1', 'PT404 Video not found.', '1', 'denied'),
   ('get_credit_info(uuid)', $$SELECT public.get_credit_info(pg_temp.uid('alice'))$$,
    'denied', '1', '42501 You can only view your own credit information.', '1', 'denied'),
   ('list_deleted_videos()', 'SELECT * FROM public.list_deleted_videos()',
    'denied', '1', '0', '0', 'denied'),
-  ('refund_video_credits(uuid,text)', $$SELECT public.refund_video_credits(pg_temp.video('a_active'))$$,
+  ('refund_video_credits(uuid,text,uuid)', $$SELECT public.refund_video_credits(pg_temp.video('a_active'))$$,
    'denied', 'denied', 'denied', '1', 'denied'),
-  ('complete_video_generation(uuid,text)',
+  ('complete_video_generation(uuid,text,uuid)',
    $$SELECT public.complete_video_generation(pg_temp.video('a_active'), 'https://cdn.example.com/v.mp4')$$,
    'denied', 'denied', 'denied', '1', 'denied'),
   ('claim_video_jobs(integer)', 'SELECT * FROM public.claim_video_jobs(100)',
@@ -100,6 +100,13 @@ INSERT INTO fn_matrix VALUES
   ('videos_notify_new_job()', 'SELECT public.videos_notify_new_job()',
    'denied', 'denied', 'denied', 'denied', 'denied'),
   ('video_pricing_replace_on_restore()', 'SELECT public.video_pricing_replace_on_restore()',
+   'denied', 'denied', 'denied', 'denied', 'denied'),
+  -- (2.0) a Citus cluster's: the trigger on auth.users, and the operator's one-time calls
+  ('handle_deleted_user()', 'SELECT public.handle_deleted_user()',
+   'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('distribute_on_citus()', 'SELECT public.distribute_on_citus()',
+   'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('write_ddl_guard()', 'SELECT public.write_ddl_guard()',
    'denied', 'denied', 'denied', 'denied', 'denied');
 
 -- Tables: the owner's rows (all of video_pricing's sora-2 prices), a valid new row, a change.
@@ -117,7 +124,9 @@ INSERT INTO table_spec VALUES
    $$(user_id, kind, category, amount, remaining) VALUES (pg_temp.uid('alice'), 'grant', 'paid', 1000, 1000)$$,
    'remaining = amount'),
   ('credit_allocations', $$user_id = pg_temp.uid('alice')$$,
-   $$(user_id, transaction_id, lot_id, amount) VALUES (pg_temp.uid('alice'), 1, 1, 1000)$$, 'amount = 1000');
+   $$(user_id, transaction_id, lot_id, amount) VALUES (pg_temp.uid('alice'), 1, 1, 1000)$$, 'amount = 1000'),
+  ('payment_references', $$user_id = pg_temp.uid('alice')$$,
+   $$(kind, reference, user_id) VALUES ('purchase', 'free credits', pg_temp.uid('alice'))$$, $$reference = 'taken'$$);
 -- The statements (%1$I table, %2$s the owner's rows, %3$s new row, %4$s change).
 CREATE TEMP TABLE ops (op text PRIMARY KEY, stmt text);
 INSERT INTO ops VALUES
@@ -183,7 +192,16 @@ INSERT INTO table_matrix VALUES
   ('credit_allocations', 'TRUNCATE', 'denied', 'denied', 'denied', 'denied', 'denied'),
   ('credit_allocations', 'SELECT FOR UPDATE', 'denied', 'denied', 'denied', 'denied', 'denied'),
   ('credit_allocations', 'SELECT FOR SHARE', 'denied', 'denied', 'denied', 'denied', 'denied'),
-  ('credit_allocations', 'SELECT FOR KEY SHARE', 'denied', 'denied', 'denied', 'denied', 'denied');
+  ('credit_allocations', 'SELECT FOR KEY SHARE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  -- (2.0) only the functions read or write it
+  ('payment_references', 'SELECT', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('payment_references', 'INSERT', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('payment_references', 'UPDATE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('payment_references', 'DELETE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('payment_references', 'TRUNCATE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('payment_references', 'SELECT FOR UPDATE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('payment_references', 'SELECT FOR SHARE', 'denied', 'denied', 'denied', 'denied', 'denied'),
+  ('payment_references', 'SELECT FOR KEY SHARE', 'denied', 'denied', 'denied', 'denied', 'denied');
 
 ------------------------------------------------------------------------------------------
 -- Running a cell

@@ -34,8 +34,8 @@ SET LOCAL sora_credits.signup_credits = 0;
 ------------------------------------------------------------------------------------------
 -- The new objects
 ------------------------------------------------------------------------------------------
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'sora_credits'), '1.2',
-          'CREATE EXTENSION installs version 1.2 (1.0 + the 1.1 and 1.2 upgrade scripts)');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'sora_credits'), '2.0',
+          'CREATE EXTENSION installs version 2.0 (1.0 + the 1.1, 1.2 and 2.0 upgrade scripts)');
 SELECT is(pg_get_function_arguments('public.expire_stale_videos(interval)'::regprocedure),
           'p_older_than interval DEFAULT NULL::interval', 'expire_stale_videos: arguments and default');
 SELECT is(pg_get_function_result('public.expire_stale_videos(interval)'::regprocedure), 'jsonb',

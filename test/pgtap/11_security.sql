@@ -11,7 +11,7 @@
 --  6. a JWT claim role = service_role in a session of another role.
 -- (5, settings from a connection's startup options, needs new connections: test/bgworker.)
 BEGIN;
-SELECT plan(90);
+SELECT plan(93);
 
 -- Roles of this test (rolled back with it): the database's owner, and an administrator
 -- with what Supabase's default privileges give postgres (ALL on the tables, BYPASSRLS).
@@ -19,7 +19,7 @@ CREATE ROLE sec_db_owner NOLOGIN;
 CREATE ROLE sec_admin NOLOGIN BYPASSRLS;
 DO $$ BEGIN EXECUTE format('ALTER DATABASE %I OWNER TO sec_db_owner', current_database()); END $$;
 GRANT ALL ON public.profiles, public.videos, public.credit_transactions, public.video_pricing,
-  public.credit_lots, public.credit_allocations TO sec_admin;
+  public.credit_lots, public.credit_allocations, public.payment_references TO sec_admin;
 GRANT USAGE ON SCHEMA auth TO sec_admin;
 -- What the attacker's code would leave behind if it ran: who ran it.
 CREATE TABLE test.trap_log (ran_as text, is_superuser boolean);
@@ -30,11 +30,12 @@ CREATE FUNCTION test.trap() RETURNS boolean LANGUAGE sql AS $$
 $$;
 GRANT EXECUTE ON FUNCTION test.trap() TO PUBLIC;
 
--- Users: alice (100 credits, one video), bob (100 credits).
+-- Users: alice (100 credits, one of them from a payment, and one video), bob (100 credits).
 SET LOCAL sora_credits.signup_credits = 100;
-INSERT INTO auth.users (id, email) VALUES
-  ('11000000-0000-4000-8000-000000000001', 'alice@example.com'),
-  ('11000000-0000-4000-8000-000000000002', 'bob@example.com');
+INSERT INTO auth.users (id, email) VALUES ('11000000-0000-4000-8000-000000000002', 'bob@example.com');
+SET LOCAL sora_credits.signup_credits = 99;
+INSERT INTO auth.users (id, email) VALUES ('11000000-0000-4000-8000-000000000001', 'alice@example.com');
+INSERT INTO test.res SELECT 'pay-0', public.grant_credits('11000000-0000-4000-8000-000000000001', 1, 'purchase', 'pay-0');
 SET LOCAL sora_credits.signup_credits = 0;
 SELECT test.act_as('authenticated', '11000000-0000-4000-8000-000000000001');
 INSERT INTO test.res SELECT 'a1', public.create_video_generation('a1');
@@ -239,7 +240,11 @@ FROM (VALUES
   ('TRUNCATE public.credit_lots', 'credit_lots can be changed only through the sora_credits functions.'),
   ('UPDATE public.credit_allocations SET amount = 1', 'credit_allocations can be changed only through the sora_credits functions.'),
   ('DELETE FROM public.credit_allocations', 'credit_allocations can be changed only through the sora_credits functions.'),
-  ('TRUNCATE public.credit_allocations', 'credit_allocations can be changed only through the sora_credits functions.')
+  ('TRUNCATE public.credit_allocations', 'credit_allocations can be changed only through the sora_credits functions.'),
+  ($$INSERT INTO public.payment_references (kind, reference, user_id) SELECT 'purchase', 'taken', id FROM public.profiles$$,
+   'payment_references can be changed only through the sora_credits functions.'),
+  ('DELETE FROM public.payment_references', 'payment_references can be changed only through the sora_credits functions.'),
+  ('TRUNCATE public.payment_references', 'payment_references can be changed only through the sora_credits functions.')
 ) AS t(stmt, msg);
 SELECT is(test.error_of('UPDATE public.profiles SET credits = credits + 1000')->>'hint',
           'Credits are added with grant_credits(), spent with create_video_generation() and given back with refund_video_credits(); a correction is a grant of kind adjustment.',

@@ -518,11 +518,10 @@ ROLLBACK TO SAVEPOINT broken;
 
 UPDATE public.credit_allocations SET lot_id = pg_temp.lot('a purchase') WHERE transaction_id = pg_temp.tx('b v1');
 SELECT results_eq('SELECT user_id, problem FROM public.verify_ledger()',
-                  $$VALUES (pg_temp.u('01'), format('lot %s: remaining 100, but its allocations give 95', pg_temp.lot('a purchase'))),
-                           (pg_temp.u('02'), format('allocation of entry %s to lot %s: not an entry and a lot of the user',
+                  $$VALUES (pg_temp.u('02'), format('allocation of entry %s to lot %s: not an entry and a lot of the user',
                                                     pg_temp.tx('b v1'), pg_temp.lot('a purchase'))),
                            (pg_temp.u('02'), format('lot %s: remaining 0, but its allocations give 5', pg_temp.lot('b c')))$$,
-                  'an allocation to another user''s lot');
+                  'an allocation moved to another user''s lot: reported for its own user and the lot it left');
 ROLLBACK TO SAVEPOINT broken;
 
 UPDATE public.credit_allocations SET amount = amount + 1 WHERE transaction_id = pg_temp.tx('d r1') AND lot_id = pg_temp.lot('d paid');

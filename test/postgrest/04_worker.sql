@@ -38,7 +38,7 @@ SELECT test.fails_with('claim_video_jobs as a user', 403, '42501', 'permission d
 CALL test.request('claim_video_jobs as anon', 'anon', NULL, 'POST', '/rpc/claim_video_jobs', '{}');
 SELECT test.fails_with('claim_video_jobs as anon', 401, '42501', 'permission denied for function claim_video_jobs');
 CALL test.request('GET claim_video_jobs', 'service_role', NULL, 'GET', '/rpc/claim_video_jobs?p_limit=5');
-SELECT test.fails_with('GET claim_video_jobs', 405, '25006', 'cannot execute SELECT in a read-only transaction');
+SELECT test.fails_with('GET claim_video_jobs', 405, '25006', 'cannot execute claim_video_jobs() in a read-only transaction');
 -- PostgREST would cut the result after the claim: refused before anything is claimed.
 CALL test.request('claim_video_jobs, limit=1', 'service_role', NULL, 'POST', '/rpc/claim_video_jobs?limit=1', '{"p_limit": 2}');
 SELECT test.fails_with('claim_video_jobs, limit=1', 400, '22023',

@@ -1,4 +1,4 @@
--- After ALTER EXTENSION sora_credits UPDATE (1.0 -> 1.1 -> 1.2) on the data of fill_1_0.sql: the 1.1
+-- After ALTER EXTENSION sora_credits UPDATE (1.0 -> 1.1 -> 1.2 -> 2.0) on the data of fill_1_0.sql: the 1.1
 -- features work on rows that 1.0 wrote (run.sh has already compared every row and the
 -- schema). In one transaction, rolled back.
 BEGIN;
@@ -7,7 +7,7 @@ SELECT plan(17);
 CREATE FUNCTION pg_temp.vid(p_prompt text) RETURNS uuid LANGUAGE sql AS
   $$ SELECT id FROM public.videos WHERE prompt = p_prompt $$;
 
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'sora_credits'), '1.2', 'the extension is at 1.2');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'sora_credits'), '2.0', 'the extension is at 2.0');
 SELECT results_eq($$SELECT right(user_id::text, 1), count(*)::int FROM public.videos
                     WHERE status IN ('pending', 'processing') GROUP BY 1 ORDER BY 1$$,
                   $$VALUES ('1', 2), ('2', 2), ('3', 1)$$,

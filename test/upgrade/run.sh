@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The upgrade path 1.0 -> 1.1 -> 1.2, on a throwaway cluster with the Supabase stand-in:
+# The upgrade path 1.0 -> 1.1 -> 1.2 -> 2.0, on a throwaway cluster with the Supabase stand-in:
 #  1. CREATE EXTENSION sora_credits VERSION '1.0', filled through the API (fill_1_0.sql);
 #  2. every row snapshotted, ALTER EXTENSION sora_credits UPDATE TO '1.1', snapshotted
 #     again, then UPDATE to the default version, snapshotted again: the snapshots must be
@@ -85,13 +85,54 @@ is "at 1.1: ... and two's, who has only ever had a bonus" "$(figures upgraded 2)
 is "at 1.1: verify_ledger() is empty" "$(sql -d upgraded -At -c 'SELECT count(*) FROM public.verify_ledger()')" 0
 
 sql -d upgraded -f "$here/snapshot.sql" >"$work/rows_1.1_used.txt"
-sql -d upgraded -c "ALTER EXTENSION sora_credits UPDATE"
-sql -d upgraded -f "$here/snapshot.sql" >"$work/rows_default.txt"
-ok "all $(wc -l <"$work/rows_1.1_used.txt") rows kept by the upgrade to the default version" \
-  diff -u "$work/rows_1.1_used.txt" "$work/rows_default.txt"
+sql -d upgraded -c "ALTER EXTENSION sora_credits UPDATE TO '1.2'"
+sql -d upgraded -f "$here/snapshot.sql" >"$work/rows_1.2.txt"
+ok "all $(wc -l <"$work/rows_1.1_used.txt") rows kept by the upgrade to 1.2" \
+  diff -u "$work/rows_1.1_used.txt" "$work/rows_1.2.txt"
 is "the upgrade to 1.2 wrote no ledger entry (same count, same sequence position)" \
-  "$(grep -c '^credit_transactions|' "$work/rows_default.txt") $(grep '^credit_transactions_id_seq|' "$work/rows_default.txt")" \
+  "$(grep -c '^credit_transactions|' "$work/rows_1.2.txt") $(grep '^credit_transactions_id_seq|' "$work/rows_1.2.txt")" \
   "$(grep -c '^credit_transactions|' "$work/rows_1.1_used.txt") $(grep '^credit_transactions_id_seq|' "$work/rows_1.1_used.txt")"
+
+# At 1.2, today's library serves the database: nine signs up, pays with a reference (which
+# 2.0 must then find claimed) and spends some of it on a video that is done, so the upgrade
+# to 2.0 meets lots and allocations that 1.2 wrote with a library that claims references.
+sql -d upgraded >"$work/at_1.2.log" <<'EOF'
+INSERT INTO auth.users (id, email) VALUES ('0a000000-0000-4000-8000-000000000009', 'nine@example.com');
+BEGIN;
+SELECT test.act_as('service_role');
+SELECT public.grant_credits('0a000000-0000-4000-8000-000000000009', 50, 'purchase', 'pay-at-1.2');
+SELECT test.act_as('authenticated', '0a000000-0000-4000-8000-000000000009');
+SELECT public.create_video_generation('nine 1', 4, '480p');
+SELECT test.act_as('service_role');
+SELECT public.complete_video_generation(id, 'https://cdn.example.com/nine.mp4')
+FROM public.videos WHERE prompt = 'nine 1';
+COMMIT;
+EOF
+is "at 1.2: the purchase, its lot and the charge are in nine's ledger" "$(sql -d upgraded -At -c "SELECT string_agg(t.kind || ' ' || t.amount, ', ' ORDER BY t.id)
+  || ' / ' || (SELECT string_agg(l.kind || ' ' || l.remaining, ', ') FROM public.credit_lots l WHERE l.user_id = '0a000000-0000-4000-8000-000000000009')
+  FROM public.credit_transactions t WHERE t.user_id = '0a000000-0000-4000-8000-000000000009'")" \
+  "purchase 50, video_generation -4 / purchase 46"
+is "at 1.2: verify_ledger() is empty" "$(sql -d upgraded -At -c 'SELECT count(*) FROM public.verify_ledger()')" 0
+
+sql -d upgraded -v lots=1 -f "$here/snapshot.sql" >"$work/rows_1.2_used.txt"
+sql -d upgraded -c "ALTER EXTENSION sora_credits UPDATE"
+sql -d upgraded -v lots=1 -f "$here/snapshot.sql" >"$work/rows_default.txt"
+ok "all $(wc -l <"$work/rows_1.2_used.txt") rows (credit lots and allocations among them) kept by the upgrade to the default version" \
+  diff -u "$work/rows_1.2_used.txt" "$work/rows_default.txt"
+is "the upgrade to 2.0 claimed each payment reference of the ledger for its user, and no other" \
+  "$(sql -d upgraded -At -c "SELECT count(*) FILTER (WHERE r.reference IS NULL OR t.reference IS NULL) || ' of ' || count(*)
+     FROM (SELECT kind, reference, user_id FROM public.credit_transactions WHERE reference IS NOT NULL) t
+     FULL JOIN public.payment_references r USING (kind, reference, user_id)")" \
+  "0 of $(sql -d upgraded -At -c 'SELECT count(*) FROM public.credit_transactions WHERE reference IS NOT NULL')"
+is "... which are more than one (fill_1_0.sql's purchases and nine's)" \
+  "$(sql -d upgraded -At -c 'SELECT count(*) > 1 FROM public.payment_references')" t
+# nine, whom the pgTAP files below do not know, goes again: deleting the user takes the
+# account, its ledger, lots and payment reference with it.
+sql -d upgraded -c "DELETE FROM auth.users WHERE id = '0a000000-0000-4000-8000-000000000009'"
+is "deleting nine left none of nine's rows, and nine's payment reference is free again" \
+  "$(sql -d upgraded -At -c "SELECT (SELECT count(*) FROM public.credit_transactions WHERE user_id = '0a000000-0000-4000-8000-000000000009')
+     + (SELECT count(*) FROM public.credit_lots WHERE user_id = '0a000000-0000-4000-8000-000000000009')
+     + (SELECT count(*) FROM public.payment_references WHERE reference = 'pay-at-1.2')")" 0
 
 # A fixed \restrict key: pg_dump otherwise writes a random one.
 dump() { "$PG_BIN/pg_dump" --schema-only --restrict-key=sora "$@"; }
@@ -116,7 +157,7 @@ members fresh >"$work/fresh_members.sql"
 members upgraded >"$work/upgraded_members.sql"
 ok "and so do all $(grep -c '^ALTER EXTENSION sora_credits ADD' "$work/fresh_members.sql") member objects in --binary-upgrade dumps" \
   diff -u "$work/fresh_members.sql" "$work/upgraded_members.sql"
-# That comparison covers 1.2's tables only if the dumps show them: each of these lines must
+# That comparison covers 1.2's and 2.0's tables only if the dumps show them: each of these lines must
 # be in both (the diff above then says they are alike).
 lots_schema=(
   'ALTER EXTENSION sora_credits ADD TABLE public.credit_lots;'
@@ -143,6 +184,13 @@ lots_schema=(
   'GRANT SELECT ON TABLE public.credit_allocations TO service_role;'
   'ALTER EXTENSION sora_credits ADD FUNCTION public.expire_credits();'
   'ALTER EXTENSION sora_credits ADD FUNCTION public.list_credit_lots();'
+  'ALTER EXTENSION sora_credits ADD TABLE public.payment_references;'
+  'CREATE TABLE public.payment_references ('
+  '    ADD CONSTRAINT payment_references_pkey PRIMARY KEY (reference, kind);'
+  'CREATE INDEX payment_references_user_idx ON public.payment_references USING btree (user_id);'
+  'ALTER TABLE public.payment_references ENABLE ROW LEVEL SECURITY;'
+  'ALTER TABLE public.payment_references ENABLE ALWAYS TRIGGER payment_references_functions_only;'
+  'ALTER EXTENSION sora_credits ADD FUNCTION public.distribute_on_citus();'
 )
 missing=()
 for line in "${lots_schema[@]}"; do
@@ -151,9 +199,9 @@ for line in "${lots_schema[@]}"; do
   done
 done
 if [ ${#missing[@]} = 0 ]; then
-  pass "the compared dumps show credit_lots and credit_allocations: sequence, keys, indexes, RLS, policies, triggers, grants (${#lots_schema[@]} lines)"
+  pass "the compared dumps show credit_lots and credit_allocations (1.2) and payment_references (2.0): sequence, keys, indexes, RLS, policies, triggers, grants (${#lots_schema[@]} lines)"
 else
-  fail "the compared dumps show credit_lots and credit_allocations: sequence, keys, indexes, RLS, policies, triggers, grants" \
+  fail "the compared dumps show credit_lots and credit_allocations (1.2) and payment_references (2.0): sequence, keys, indexes, RLS, policies, triggers, grants" \
     "missing:" "${missing[@]}"
 fi
 # Which tables' rows and which sequences a dump carries is in pg_extension, in no dump.

@@ -107,19 +107,27 @@ export class SoraCredits {
 
   // For the backend (a client created with the service role key, never in a browser).
 
-  /** Marks a failed job failed and returns its credits, at most once. */
-  refund(videoId: string, reason?: string): Promise<RefundResult> {
+  /**
+   * Marks a failed job failed and returns its credits, at most once. ownerId, the job's
+   * user_id (2.0), takes the call straight to the owner's rows (one shard of a cluster).
+   */
+  refund(videoId: string, reason?: string, ownerId?: string): Promise<RefundResult> {
     return unwrap(
-      this.supabase.rpc("refund_video_credits", { p_video_id: videoId, p_reason: reason }),
+      this.supabase.rpc("refund_video_credits", {
+        p_video_id: videoId,
+        p_reason: reason,
+        p_user_id: ownerId,
+      }),
     )
   }
 
-  /** Marks a pending or processing video completed with its URL. */
-  completeVideo(videoId: string, videoUrl: string): Promise<CompleteVideoResult> {
+  /** Marks a pending or processing video completed with its URL (ownerId: as for refund). */
+  completeVideo(videoId: string, videoUrl: string, ownerId?: string): Promise<CompleteVideoResult> {
     return unwrap(
       this.supabase.rpc("complete_video_generation", {
         p_video_id: videoId,
         p_video_url: videoUrl,
+        p_user_id: ownerId,
       }),
     )
   }

@@ -141,6 +141,35 @@ export type Database = {
           },
         ]
       }
+      payment_references: {
+        Row: {
+          created_at: string
+          kind: string
+          reference: string
+          user_id: string
+        }
+        Insert: {
+          created_at?: string
+          kind: string
+          reference: string
+          user_id: string
+        }
+        Update: {
+          created_at?: string
+          kind?: string
+          reference?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "payment_references_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       profiles: {
         Row: {
           active_videos: number
@@ -301,7 +330,7 @@ export type Database = {
         }
       }
       complete_video_generation: {
-        Args: { p_video_id: string; p_video_url: string }
+        Args: { p_user_id?: string; p_video_id: string; p_video_url: string }
         Returns: Json
       }
       create_video_generation: {
@@ -323,6 +352,7 @@ export type Database = {
         }
         Returns: string
       }
+      distribute_on_citus: { Args: Record<PropertyKey, never>; Returns: undefined }
       expire_credits: { Args: Record<PropertyKey, never>; Returns: Json }
       expire_stale_videos: { Args: { p_older_than?: unknown }; Returns: Json }
       get_credit_info: { Args: { p_user_id?: string }; Returns: Json }
@@ -386,11 +416,17 @@ export type Database = {
         }
       }
       refund_video_credits: {
-        Args: { p_reason?: string; p_video_id: string }
+        Args: { p_reason?: string; p_user_id?: string; p_video_id: string }
         Returns: Json
       }
-      restore_video: { Args: { p_video_id: string }; Returns: Json }
-      soft_delete_video: { Args: { p_video_id: string }; Returns: Json }
+      restore_video: {
+        Args: { p_user_id?: string; p_video_id: string }
+        Returns: Json
+      }
+      soft_delete_video: {
+        Args: { p_user_id?: string; p_video_id: string }
+        Returns: Json
+      }
       verify_ledger: {
         Args: Record<PropertyKey, never>
         Returns: {
@@ -401,6 +437,7 @@ export type Database = {
           user_id: string
         }[]
       }
+      write_ddl_guard: { Args: Record<PropertyKey, never>; Returns: undefined }
     }
     Enums: {
       [_ in never]: never

@@ -236,6 +236,16 @@ describe("successful calls", () => {
     assert.equal(again.credits_remaining, refund.credits_remaining)
   })
 
+  it("refund and completeVideo send the job's owner when given (2.0's p_user_id)", async () => {
+    const refunded = stubClient("refund_video_credits.200")
+    await refunded.credits.refund(REFUNDED, undefined, ALICE)
+    assertRpc(refunded.sent, "refund_video_credits", { p_video_id: REFUNDED, p_user_id: ALICE })
+    const url = "https://cdn.example.com/videos/fox.mp4"
+    const done = stubClient("complete_video_generation.200")
+    await done.credits.completeVideo(VIDEO, url, ALICE)
+    assertRpc(done.sent, "complete_video_generation", { p_video_id: VIDEO, p_video_url: url, p_user_id: ALICE })
+  })
+
   it("grantCredits sends the payment reference; a retried webhook is a replay", async () => {
     const { credits, sent } = stubClient("grant_credits.200")
     const grant = await credits.grantCredits({
