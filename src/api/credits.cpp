@@ -20,20 +20,9 @@ using pg::Type;
 
 namespace {
 
-// What the user's live lots hold (1.2): by category, and the soonest expiry. Read from
-// credit_lots_live_idx, so its cost follows the live lots, never the history; expired lots
-// the sweep has not reached yet are left out, as a charge leaves them out.
-void add_lot_figures(JsonObject& out, const pg::Uuid& user) {
-  static pg::Statement live(
-      "SELECT COALESCE(sum(remaining) FILTER (WHERE category = 'paid'), 0)::bigint AS paid,"
-      "       COALESCE(sum(remaining) FILTER (WHERE category = 'promotional'), 0)::bigint AS promotional,"
-      "       min(expires_at) AS next_expires_at,"
-      "       COALESCE(sum(remaining) FILTER (WHERE expires_at = first_expiry), 0)::bigint AS next_credits "
-      "FROM (SELECT remaining, category, expires_at, min(expires_at) OVER () AS first_expiry"
-      "      FROM @extschema@.credit_lots"
-      "      WHERE user_id = $1 AND NOT depleted AND (expires_at IS NULL OR expires_at > now())) l",
-      {Type::kUuid});
-  pg::Result row = live.run({pg::param(user)}, pg::Access::kReadOnly);
+// The figures of what the user's live lots hold (1.2), from the row of the statement that
+// reads them with the profile (see get_credit_info): by category, and the soonest expiry.
+void add_lot_figures(JsonObject& out, const pg::Result& row) {
   std::int64_t paid = row.int64_at(0, "paid");
   std::int64_t promotional = row.int64_at(0, "promotional");
   // The spendable balance: cannot overflow, the lots add up to the stored balance.
@@ -53,9 +42,27 @@ void add_lot_figures(JsonObject& out, const pg::Uuid& user) {
 
 Datum get_credit_info(FunctionCallInfo fcinfo) {
   // Every other figure is a column the writers keep current, so the cost of this read does
-  // not grow with the user's history. STABLE: read-only, no lock.
-  static pg::Statement info(
+  // not grow with the user's history. STABLE: read-only, no lock. From 1.2, the live lots
+  // are read in the same statement, from credit_lots_live_idx, so their cost follows the
+  // live lots, never the history (expired lots the sweep has not reached yet are left out,
+  // as a charge leaves them out), and both come from one snapshot: a cluster takes a new one
+  // for each statement it sends to a worker, so two statements could see a charge between
+  // them and give figures that do not add up.
+  static pg::Statement info_1x(
       "SELECT * FROM @extschema@.profiles WHERE id = $1", {Type::kUuid});
+  static pg::Statement info(
+      "SELECT p.*, l.* FROM @extschema@.profiles p, LATERAL ("
+      "  SELECT COALESCE(sum(remaining) FILTER (WHERE category = 'paid'), 0)::bigint AS paid,"
+      "         COALESCE(sum(remaining) FILTER (WHERE category = 'promotional'), 0)::bigint"
+      "           AS promotional,"
+      "         min(expires_at) AS next_expires_at,"
+      "         COALESCE(sum(remaining) FILTER (WHERE expires_at = first_expiry), 0)::bigint"
+      "           AS next_credits"
+      "  FROM (SELECT remaining, category, expires_at, min(expires_at) OVER () AS first_expiry"
+      "        FROM @extschema@.credit_lots"
+      "        WHERE user_id = $1 AND NOT depleted AND (expires_at IS NULL OR expires_at > now())) x"
+      ") l WHERE p.id = $1",
+      {Type::kUuid});
 
   std::optional<pg::Uuid> asked = pg::read_uuid(fcinfo, 0);
   pg::spi_begin(fcinfo);
@@ -67,7 +74,8 @@ Datum get_credit_info(FunctionCallInfo fcinfo) {
   std::optional<pg::Uuid> user = asked ? asked : caller.user_id;
   if (!user) throw messages::user_id_required();
 
-  pg::Result row = info.run({pg::param(*user)}, pg::Access::kReadOnly);
+  bool lots = has_lots();
+  pg::Result row = (lots ? info : info_1x).run({pg::param(*user)}, pg::Access::kReadOnly);
   if (row.rows() == 0) throw messages::profile_not_found();
   JsonObject out;
   out.text("user_id", user->text());
@@ -84,9 +92,9 @@ Datum get_credit_info(FunctionCallInfo fcinfo) {
   } else {
     out.null("last_transaction_at");
   }
-  if (has_lots()) {
+  if (lots) {
     out.integer("lifetime_expired", row.int64_at(0, "lifetime_expired"));
-    add_lot_figures(out, *user);
+    add_lot_figures(out, row);
   } else {
     // Before 1.2 a balance is one never-expiring amount, counted as paid.
     std::int64_t credits = row.int64_at(0, "credits");

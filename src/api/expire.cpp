@@ -23,10 +23,11 @@ Expiry expire_stale(const core::IntervalParts& older_than) {
   // locked, profile first, without waiting, and checked again (locks.hpp).
   static pg::Statement stale(
       "SELECT id, user_id FROM @extschema@.videos "
-      "WHERE status IN ('pending', 'processing') AND updated_at < now() - $1 "
+      "WHERE status IN ('pending', 'processing') AND updated_at < $2 - $1 "
       "ORDER BY updated_at, id",
-      {Type::kInterval});
-  pg::Result jobs = stale.run({pg::param(older_than)});
+      {Type::kInterval, Type::kTimestamptz});  // $2: now, as in settle_lots (lots.cpp)
+  pg::Result jobs =
+      stale.run({pg::param(older_than), pg::timestamp_param(pg::transaction_start())});
   std::string reason = core::messages::expiry_reason();
   Expiry expiry;
   for (std::uint64_t i = 0; i < jobs.rows(); ++i) {

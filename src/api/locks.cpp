@@ -92,12 +92,13 @@ std::optional<LockedVideo> try_lock_stale_video(const pg::Uuid& video_id, const 
   static pg::Statement lock(
       "SELECT " SORA_LOCKED_VIDEO_COLUMNS " FROM @extschema@.videos "
       "WHERE id = $1 AND user_id = $2 AND status IN ('pending', 'processing')"
-      "  AND updated_at < now() - $3 "
+      "  AND updated_at < $4 - $3 "
       "FOR UPDATE SKIP LOCKED",
-      {Type::kUuid, Type::kUuid, Type::kInterval});
+      {Type::kUuid, Type::kUuid, Type::kInterval, Type::kTimestamptz});  // $4: now (lots.cpp)
   std::optional<LockedProfile> profile = try_lock_profile(owner);
   if (!profile) return std::nullopt;
-  pg::Result row = lock.run({pg::param(video_id), pg::param(owner), pg::param(older_than)});
+  pg::Result row = lock.run({pg::param(video_id), pg::param(owner), pg::param(older_than),
+                             pg::timestamp_param(pg::transaction_start())});
   if (row.rows() == 0) return std::nullopt;
   return locked(owner, profile->credits, row);
 }

@@ -76,18 +76,21 @@ void require_moved(const pg::Result& written, std::size_t takes) {
 
 SettledLots settle_lots(const pg::Uuid& user, std::int64_t balance) {
   // Served by credit_lots_live_idx, in its order: the expired lots (soonest expires_at) come
-  // first, then the live ones in spending order.
+  // first, then the live ones in spending order. Expired by the transaction's start ($2,
+  // now() on one server), as every judgement of time here is: a cluster runs a SELECT on a
+  // worker, whose now() is its own transaction's, but takes the writes' now() (the expiry
+  // entry's created_at) from the coordinator, whose start this is.
   static pg::Statement lots(
-      "SELECT id, remaining, category, (expires_at <= now()) IS TRUE AS expired "
+      "SELECT id, remaining, category, (expires_at <= $2) IS TRUE AS expired "
       "FROM @extschema@.credit_lots WHERE user_id = $1 AND NOT depleted "
       "ORDER BY expires_at, category DESC, created_at, id",
-      {Type::kUuid});
+      {Type::kUuid, Type::kTimestamptz});
   SettledLots settled;
   settled.balance = balance;
   settled.spendable = balance;
   settled.enabled = has_lots();
   if (!settled.enabled) return settled;
-  pg::Result rows = lots.run({pg::param(user)});
+  pg::Result rows = lots.run({pg::param(user), pg::timestamp_param(pg::transaction_start())});
   for (std::uint64_t i = 0; i < rows.rows(); ++i) {
     core::LiveLot lot{rows.int64_at(i, "id"), rows.int64_at(i, "remaining")};
     if (!rows.bool_at(i, "expired")) {
@@ -132,14 +135,15 @@ std::optional<LotTerms> lot_of(const pg::Uuid& user, std::int64_t transaction_id
 
 std::vector<ChargedLot> charge_allocations(const pg::Uuid& owner, const pg::Uuid& video_id) {
   static pg::Statement allocations(
-      "SELECT a.lot_id, a.amount, l.category, (l.expires_at <= now()) IS TRUE AS expired "
+      "SELECT a.lot_id, a.amount, l.category, (l.expires_at <= $3) IS TRUE AS expired "
       "FROM @extschema@.credit_transactions t "
       "JOIN @extschema@.credit_allocations a ON a.user_id = t.user_id AND a.transaction_id = t.id "
       "JOIN @extschema@.credit_lots l ON l.user_id = a.user_id AND l.id = a.lot_id "
       "WHERE t.user_id = $1 AND t.video_id = $2 AND t.kind = 'video_generation' "
       "ORDER BY a.lot_id",
-      {Type::kUuid, Type::kUuid});
-  pg::Result rows = allocations.run({pg::param(owner), pg::param(video_id)});
+      {Type::kUuid, Type::kUuid, Type::kTimestamptz});  // $3: as in settle_lots
+  pg::Result rows = allocations.run({pg::param(owner), pg::param(video_id),
+                                     pg::timestamp_param(pg::transaction_start())});
   std::vector<ChargedLot> charged;
   for (std::uint64_t i = 0; i < rows.rows(); ++i) {
     charged.push_back({{rows.int64_at(i, "lot_id"), rows.int64_at(i, "amount")},
@@ -170,9 +174,9 @@ LotExpiry expire_due_lots() {
   // which reads the lots again under the lock.
   static pg::Statement due(
       "SELECT DISTINCT user_id FROM @extschema@.credit_lots "
-      "WHERE NOT depleted AND expires_at IS NOT NULL AND expires_at <= now()",
-      {});
-  pg::Result users = due.run({});
+      "WHERE NOT depleted AND expires_at IS NOT NULL AND expires_at <= $1",
+      {Type::kTimestamptz});  // $1: as in settle_lots
+  pg::Result users = due.run({pg::timestamp_param(pg::transaction_start())});
   LotExpiry expiry;
   for (std::uint64_t i = 0; i < users.rows(); ++i) {
     pg::Uuid user = users.uuid_at(i, "user_id");

@@ -4,19 +4,38 @@
 # other repositories is never part of this one. CI has no such cluster, so without one
 # the suite says so and passes; docs/scaling.md says how the cluster it ran on was made.
 #
+#   test/citus/run.sh INTEGRATION_TESTS   (CTest passes the integration suite's binary)
+#
 # Environment:
 #   SORA_CITUS_HOST   the coordinator's host (or socket folder). Unset (with SORA_CITUS_PORT
 #                     unset): the suite is skipped, and passes
 #   SORA_CITUS_PORT   the coordinator's port
 #   SORA_CITUS_DB     the database (default: postgres), with the citus extension and at
 #                     least two workers added to it (citus_add_node)
+#   SORA_CITUS_WORKER_PG_CTL  pg_ctl for one worker, with its -D (and -l), as a command line
+#                     run by bash, such as "runuser -u postgres -- pg_ctl -D DIR -l LOG": the
+#                     load is run again while that worker is cut off (stop -m immediate) and
+#                     restarted, three times. Unset: that part says it was skipped
 # It connects to the coordinator as supabase_admin, the bootstrap superuser, as a Supabase
 # database would have it (test/support/supabase_standin.sql). The nodes run the
-# PostgreSQL 15 that scripts/build.sh installs the extension into.
+# PostgreSQL 15 that scripts/build.sh installs the extension into, with pgTAP.
 #
-# What it changes in that database: it loads the Supabase stand-in into it when it has no
-# schema auth yet, and it drops sora_credits (with CASCADE) and creates it again, so give it
-# a database of a cluster made for testing.
+# What it runs, on the coordinator, as the API roles make the calls on Supabase:
+#   1. CREATE EXTENSION (which Citus replays on every worker) and distribute_on_citus();
+#   2. which calls are single-shard transactions, from Citus's own log of what it sends
+#      to the workers (citus.log_remote_commands);
+#   3. the contract's flows (01_flows.sql, pgTAP);
+#   4. the concurrency specs that matter on a cluster (double spend, idempotency, refund
+#      races, payment references across shards), the same specs and expected output as on
+#      one server, with Citus's lock-wait detection for the isolation tester;
+#   5. the mixed load of the integration suite with its ledger invariants, then again
+#      while a worker is restarted mid-load.
+#
+# What it changes in that database, which must not have sora_credits yet: it loads the
+# Supabase stand-in into it when it has no schema auth yet, creates sora_credits and
+# distributes it, creates pgTAP if it is missing, loads the tests' helpers into schema test
+# (dropped first), and deletes every auth.users row between its parts: give it a database
+# of a cluster made for testing, such as a new one.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -34,6 +53,8 @@ if [ -z "$host" ] && [ -z "$port" ]; then
 fi
 [ -n "$host" ] && [ -n "$port" ] || bail_out "set both SORA_CITUS_HOST and SORA_CITUS_PORT (one of them is empty)"
 db=${SORA_CITUS_DB:-postgres}
+integration=${1:?usage: test/citus/run.sh INTEGRATION_TESTS}
+[ -x "$integration" ] || bail_out "no integration suite binary at $integration"
 
 coordinator() { psql -X -q -v ON_ERROR_STOP=1 --no-password -h "$host" -p "$port" -d "$db" -U supabase_admin "$@" </dev/null; }
 val() { coordinator -At -c "$1"; }
@@ -50,8 +71,11 @@ echo "citus: $(val "SELECT citus_version()" | cut -d' ' -f1,2) on $host:$port, $
 if [ -z "$(val "SELECT 1 FROM pg_namespace WHERE nspname = 'auth'")" ]; then
   coordinator -f "$root/test/support/supabase_standin.sql" >/dev/null
 fi
-coordinator -c "SET client_min_messages = warning" -c "DROP EXTENSION IF EXISTS sora_credits CASCADE" \
-  -c "CREATE EXTENSION sora_credits"
+# A distributed install cannot be dropped and made again here: DROP EXTENSION leaves the
+# shards Citus made on the workers (docs/scaling.md).
+[ -z "$(val "SELECT 1 FROM pg_extension WHERE extname = 'sora_credits'")" ] \
+  || bail_out "$db already has sora_credits: give the suite a cluster's database without it"
+coordinator -c "CREATE EXTENSION sora_credits"
 
 # 1. CREATE EXTENSION on the coordinator, replayed by Citus on every worker, where
 #    auth.users does not exist: the install builds on auth.users only where it is.
@@ -70,5 +94,110 @@ is "no worker has an auth.users table" \
 is "every worker has the extension's tables" \
   "$(on_workers "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('profiles', 'videos', 'credit_transactions', 'credit_lots', 'credit_allocations', 'video_pricing')" | cut -d'|' -f2 | sort -u)" \
   "6"
+
+# 2. distribute_on_citus(), once, on the coordinator
+coordinator -c "SELECT public.distribute_on_citus()" >/dev/null
+is "the user's five tables are co-located by user, the references spread by reference, the prices everywhere" \
+  "$(val "SELECT string_agg(t, ', ' ORDER BY t) FROM (
+          SELECT c.relname || ' ' || CASE p.partmethod WHEN 'n' THEN 'reference'
+                   ELSE column_to_column_name(p.logicalrelid, p.partkey)
+                        || CASE WHEN p.colocationid = (SELECT colocationid FROM pg_dist_partition
+                                                       WHERE logicalrelid = 'public.profiles'::regclass)
+                                THEN ' with profiles' ELSE ' apart' END END AS t
+          FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid
+          WHERE c.relnamespace = 'public'::regnamespace) d")" \
+  "credit_allocations user_id with profiles, credit_lots user_id with profiles, credit_transactions user_id with profiles, payment_references reference apart, profiles id with profiles, video_pricing reference, videos user_id with profiles"
+is "a second call is refused (55000)" \
+  "$(coordinator -At -c "DO \$\$ BEGIN PERFORM public.distribute_on_citus(); EXCEPTION WHEN OTHERS THEN RAISE NOTICE '%', SQLSTATE; END \$\$" 2>&1 | sed -n 's/^NOTICE:  //p')" "55000"
+keys="SELECT string_agg(k, '; ' ORDER BY k) FROM (
+        SELECT conrelid::regclass || ' ' || pg_get_constraintdef(oid) AS k FROM pg_constraint
+        WHERE connamespace = 'public'::regnamespace AND contype IN ('p', 'u', 'f')
+          AND conrelid::regclass::text !~ '_[0-9]+\$') d"
+is "every worker's tables have the coordinator's keys and foreign keys" \
+  "$(on_workers "$keys" | cut -d'|' -f2- | sort -u)" "$(val "$keys")"
+is "the coordinator's profiles no longer reference auth.users; a trigger deletes a deleted user's account" \
+  "$(val "SELECT count(*) FROM pg_constraint WHERE conname = 'profiles_id_fkey'") $(val "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass AND tgname = 'sora_credits_on_auth_user_deleted'")" \
+  "0 1"
+
+# The tests' helpers, on the coordinator only (their functions read its test.res), and pgTAP
+# on every node (an assertion over one shard's rows is sent to that shard's worker whole).
+coordinator -c "SET client_min_messages = warning" -c "SET citus.enable_ddl_propagation = off" \
+  -c "DROP SCHEMA IF EXISTS test CASCADE" >/dev/null
+[ -n "$(val "SELECT 1 FROM pg_extension WHERE extname = 'pgtap'")" ] || coordinator -c "CREATE EXTENSION pgtap" >/dev/null
+PGOPTIONS="-c citus.enable_ddl_propagation=off -c client_min_messages=warning" coordinator \
+  -f "$root/test/support/pgtap_helpers.sql" -f "$root/test/isolation/helpers.sql" >/dev/null
+
+# 3. Single-shard calls: what Citus sends to the workers during one call as an API role
+# (citus.log_remote_commands), as "SERVERS PREPARED": the workers it spoke to, and how many
+# of them it committed with two-phase commit. "1 0" is a single-shard transaction.
+coordinator -c "DELETE FROM auth.users" -c "SET sora_credits.signup_credits = 0" \
+  -c "INSERT INTO auth.users (id, email) VALUES ('c2000000-0000-4000-8000-000000000001', 'shard@example.com')" \
+  -c "BEGIN" -c "SELECT test.act_as('service_role')" \
+  -c "SELECT public.grant_credits('c2000000-0000-4000-8000-000000000001', 100)" -c "COMMIT" >/dev/null
+user="'c2000000-0000-4000-8000-000000000001'"
+remote() {  # ROLE SQL: SERVERS PREPARED
+  local log
+  log=$(coordinator -c "SET citus.log_remote_commands = on" -c "BEGIN" \
+    -c "SELECT test.act_as('$1', CASE WHEN '$1' = 'authenticated' THEN $user::uuid END)" -c "$2" -c "COMMIT" 2>&1 >/dev/null)
+  grep -q ERROR <<<"$log" && { grep -m1 ERROR <<<"$log"; return; }
+  echo "$(grep -oE 'on server [^ ]+' <<<"$log" | sort -u | wc -l) $(grep -c 'PREPARE TRANSACTION' <<<"$log")"
+}
+video() { val "SELECT id FROM public.videos WHERE user_id = $user AND status = '$1' ORDER BY created_at LIMIT 1"; }
+coordinator -c "BEGIN" -c "SELECT test.act_as('authenticated', $user)" \
+  -c "SELECT public.create_video_generation('one', 1, '480p'), public.create_video_generation('two', 1, '480p')" \
+  -c "COMMIT" >/dev/null
+for call in "authenticated|SELECT public.get_credit_info()" \
+            "authenticated|SELECT count(*) FROM public.list_credit_lots()" \
+            "authenticated|SELECT count(*) FROM public.list_deleted_videos()" \
+            "authenticated|SELECT public.soft_delete_video('$(video pending)')" \
+            "authenticated|SELECT public.restore_video('$(video pending)')" \
+            "service_role|SELECT public.complete_video_generation('$(video pending)', 'https://cdn.example.com/a.mp4', $user)"; do
+  is "single-shard: ${call#*|}" "$(remote "${call%%|*}" "${call#*|}")" "1 0"
+done
+# The calls that write a ledger entry do it with INSERT ... SELECT from the statement's
+# other parts, which Citus runs through intermediate results that it also sends to other
+# workers, and commits with two-phase commit: correct (the load below checks it), but not
+# yet single-shard (docs/scaling.md). Reported, not failed, until they are.
+for call in "authenticated|SELECT public.create_video_generation('three', 1, '480p')" \
+            "service_role|SELECT public.refund_video_credits('$(video pending)', 'x', $user)" \
+            "service_role|SELECT public.grant_credits($user, 5)"; do
+  echo "# not yet single-shard (servers, two-phase commits): ${call#*|}: $(remote "${call%%|*}" "${call#*|}")"
+done
+
+# 4. The contract's flows
+coordinator -c "DELETE FROM auth.users" >/dev/null
+ok "the contract's flows through the coordinator (01_flows.sql)" \
+  pg_prove --failures --host "$host" --port "$port" --dbname "$db" --username supabase_admin "$here/01_flows.sql"
+
+# 5. Concurrency: the specs of test/isolation that matter on a cluster, expected as there.
+# Citus's isolation-tester function sees a session waiting on a worker's lock.
+coordinator -c "DELETE FROM auth.users" -c "SELECT citus_internal.replace_isolation_tester_func()" >/dev/null
+iso=$(mktemp -d /tmp/sora_citus_iso.XXXXXX)
+specs="charge_race idempotency_race refund_race refund_complete_race charge_grant_refund delete_refund_race payment_reference_race"
+set +e
+"$(pg_config --pkglibdir)/pgxs/src/test/isolation/pg_isolation_regress" --use-existing \
+  --host="$host" --port="$port" --user=supabase_admin --dbname="$db" \
+  --inputdir="$root/test/isolation" --outputdir="$iso" $specs >"$iso/run.log" 2>&1
+rc=$?
+set -e
+coordinator -c "SELECT citus_internal.restore_isolation_tester_func()" >/dev/null
+if [ $rc = 0 ]; then pass "the concurrency specs, as on one server: $specs"
+else fail "the concurrency specs, as on one server: $specs" "$(cat "$iso/run.log")" "$(head -80 "$iso/regression.diffs" 2>/dev/null)"; fi
+rm -rf "$iso"
+
+# 6. The mixed load and its invariants (test/integration), through the coordinator; the one
+# invariant that joins videos and entries by the video alone needs repartition joins.
+load_env=(env PGHOST="$host" PGPORT="$port" PGDATABASE="$db" PGUSER=supabase_admin
+          PGOPTIONS="-c citus.enable_repartition_joins=on")
+coordinator -c "DELETE FROM auth.users" >/dev/null
+ok "the mixed load keeps the ledger consistent on the cluster" \
+  "${load_env[@]}" "$integration" --gtest_filter='ConcurrentLoad.*'
+if [ -n "${SORA_CITUS_WORKER_PG_CTL:-}" ]; then
+  coordinator -c "DELETE FROM auth.users" >/dev/null
+  ok "... and while a worker is cut off and restarted three times: no acknowledged commit lost" \
+    "${load_env[@]}" SORA_PG_CTL="$SORA_CITUS_WORKER_PG_CTL" "$integration" --gtest_filter='CrashRecovery.*'
+else
+  echo "# skipped: the load with a worker restarted (SORA_CITUS_WORKER_PG_CTL is not set)"
+fi
 
 done_testing

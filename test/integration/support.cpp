@@ -102,12 +102,25 @@ CallError current_error(const pqxx::connection& conn) {
   } catch (const pqxx::transaction_rollback& e) {
     return {"40000", e.what()};
   } catch (const pqxx::sql_error& e) {
+    // A Citus coordinator that lost a worker mid-call (test/citus/run.sh restarts one)
+    // reports it with one of these (XX000, or 58030 for a COPY): the call's outcome is
+    // unknown, as for a lost connection.
+    std::string_view message(e.what());
+    bool worker_lost = false;
+    for (std::string_view citus : {"server closed the connection unexpectedly",
+                                   "could not commit transaction for shard",
+                                   "connection to the remote node", "failed to COPY to shard",
+                                   "failure on connection marked as essential"}) {
+      worker_lost = worker_lost || message.find(citus) != std::string_view::npos;
+    }
+    if ((e.sqlstate() == "XX000" || e.sqlstate() == "58030") && worker_lost) {
+      return {"in_doubt", e.what()};
+    }
     if (!e.sqlstate().empty()) return {e.sqlstate(), e.what()};
     // libpq may report the end of the connection this way before it marks the connection
     // closed (seen when the server is killed under load).
     bool lost = !conn.is_open() ||
-                std::string_view(e.what()).find("server closed the connection unexpectedly") !=
-                    std::string_view::npos;
+                message.find("server closed the connection unexpectedly") != std::string_view::npos;
     return {lost ? "connection_lost" : "no_sqlstate", e.what()};
   }
 }
@@ -179,6 +192,9 @@ struct Invariant {
   const char* violations;  // a query with one text column: one row per violation
 };
 
+// Each is also a query a Citus cluster runs (test/citus/run.sh): its joins and groups name
+// the user (a cluster keys every table by (id, user_id)), but for the one that checks a
+// video's entries are its owner's, which the cluster runs with citus.enable_repartition_joins.
 const Invariant kInvariants[] = {
     {"verify_ledger() is empty",
      "SELECT user_id || ' credits ' || credits || ' ledger ' || coalesce(ledger_sum::text, '?')"
@@ -190,7 +206,8 @@ const Invariant kInvariants[] = {
     {"exactly one video_generation entry and at most one refund per video",
      "SELECT v.id || ' charges ' || count(t.id) FILTER (WHERE t.kind = 'video_generation')"
      "       || ' refunds ' || count(t.id) FILTER (WHERE t.kind = 'refund')"
-     " FROM videos v LEFT JOIN credit_transactions t ON t.video_id = v.id GROUP BY v.id"
+     " FROM videos v LEFT JOIN credit_transactions t ON t.user_id = v.user_id AND t.video_id = v.id"
+     " GROUP BY v.id"
      " HAVING count(t.id) FILTER (WHERE t.kind = 'video_generation') <> 1"
      "     OR count(t.id) FILTER (WHERE t.kind = 'refund') > 1"},
     {"a video's entries are its owner's and of its cost",
@@ -200,7 +217,8 @@ const Invariant kInvariants[] = {
      "    OR t.amount <> CASE t.kind WHEN 'refund' THEN v.credits_cost ELSE -v.credits_cost END"},
     {"a video has a refund exactly when it failed",
      "SELECT v.id || ' ' || v.status FROM videos v WHERE (v.status = 'failed') <> EXISTS ("
-     "  SELECT 1 FROM credit_transactions t WHERE t.video_id = v.id AND t.kind = 'refund')"},
+     "  SELECT 1 FROM credit_transactions t"
+     "  WHERE t.user_id = v.user_id AND t.video_id = v.id AND t.kind = 'refund')"},
     {"credits_reserved is the cost of the pending and processing videos",
      "SELECT p.id || ' reserved ' || p.credits_reserved || ' open ' || coalesce(sum("
      "       v.credits_cost) FILTER (WHERE v.status IN ('pending', 'processing')), 0)"
@@ -239,17 +257,18 @@ const Invariant kInvariants[] = {
      "   ON l.transaction_id = t.id AND l.user_id = t.user_id AND l.amount = t.amount"
      "  AND l.kind = t.kind"
      " WHERE t.kind IN ('signup_bonus', 'purchase', 'grant', 'adjustment')"
-     " GROUP BY t.id HAVING count(l.id) <> 1"},
+     " GROUP BY t.id, t.user_id HAVING count(l.id) <> 1"},
     {"each video_generation entry's allocations add up to its cost",
      "SELECT t.id || ' cost ' || -t.amount || ' allocated ' || coalesce(sum(a.amount), 0)"
      " FROM credit_transactions t LEFT JOIN credit_allocations a"
      "   ON a.transaction_id = t.id AND a.user_id = t.user_id"
      " WHERE t.kind = 'video_generation'"
-     " GROUP BY t.id HAVING coalesce(sum(a.amount), 0) <> -t.amount"},
+     " GROUP BY t.id, t.user_id HAVING coalesce(sum(a.amount), 0) <> -t.amount"},
     {"each refund gives back to its charge's lots what the charge took",
      "SELECT r.id || ' returned ' || coalesce(ra.split, '-') || ' taken ' || coalesce(ca.split, '-')"
      " FROM credit_transactions r"
-     " JOIN credit_transactions c ON c.video_id = r.video_id AND c.kind = 'video_generation'"
+     " JOIN credit_transactions c"
+     "   ON c.user_id = r.user_id AND c.video_id = r.video_id AND c.kind = 'video_generation'"
      " CROSS JOIN LATERAL (SELECT string_agg(a.lot_id || ':' || a.amount, ',' ORDER BY a.lot_id)"
      "                     FROM credit_allocations a"
      "                     WHERE a.user_id = r.user_id AND a.transaction_id = r.id) ra(split)"
@@ -263,15 +282,15 @@ const Invariant kInvariants[] = {
      " LEFT JOIN credit_allocations a ON a.transaction_id = t.id AND a.user_id = t.user_id"
      " LEFT JOIN credit_lots l ON l.id = a.lot_id AND l.user_id = t.user_id"
      " WHERE t.kind = 'expiry'"
-     " GROUP BY t.id"
+     " GROUP BY t.id, t.user_id"
      " HAVING count(a.lot_id) <> 1 OR coalesce(sum(a.amount), 0) <> -t.amount"
      "     OR bool_or(l.expires_at IS NULL OR l.expires_at > t.created_at)"},
     {"a lot is written off at most once, but for what refunds gave back to it",
      "SELECT l.id || ' expiries ' || count(*) FILTER (WHERE t.kind = 'expiry') || ' refunds '"
      "       || count(*) FILTER (WHERE t.kind = 'refund')"
-     " FROM credit_lots l JOIN credit_allocations a ON a.lot_id = l.id"
-     " JOIN credit_transactions t ON t.id = a.transaction_id"
-     " GROUP BY l.id HAVING count(*) FILTER (WHERE t.kind = 'expiry')"
+     " FROM credit_lots l JOIN credit_allocations a ON a.user_id = l.user_id AND a.lot_id = l.id"
+     " JOIN credit_transactions t ON t.user_id = a.user_id AND t.id = a.transaction_id"
+     " GROUP BY l.id, l.user_id HAVING count(*) FILTER (WHERE t.kind = 'expiry')"
      "                      > 1 + count(*) FILTER (WHERE t.kind = 'refund')"},
     {"active_videos and deleted_videos count the videos",
      "SELECT p.id || ' active ' || p.active_videos || ' deleted ' || p.deleted_videos"
@@ -335,12 +354,13 @@ void expect_final_sweep_leaves_nothing_due(pqxx::connection& conn, std::ostream&
       "       WHERE remaining > 0 AND expires_at <= now()) d");
   EXPECT_EQ(due[0].as<std::int64_t>(), 0)
       << "lots past their expiry still hold credits after a sweep: " << due[1].as<std::string>();
+  // (Two subqueries in FROM, which a Citus cluster runs too: test/citus/run.sh.)
   pqxx::row lots = tx.exec1(
-      "SELECT count(*), count(*) FILTER (WHERE expires_at IS NOT NULL),"
-      "       count(*) FILTER (WHERE expires_at <= now()),"
-      "       (SELECT count(*) FROM credit_transactions WHERE kind = 'expiry'),"
-      "       (SELECT coalesce(-sum(amount), 0) FROM credit_transactions WHERE kind = 'expiry')"
-      " FROM credit_lots");
+      "SELECT l.*, e.* FROM"
+      " (SELECT count(*), count(*) FILTER (WHERE expires_at IS NOT NULL),"
+      "         count(*) FILTER (WHERE expires_at <= now()) FROM credit_lots) l,"
+      " (SELECT count(*), coalesce(-sum(amount), 0) FROM credit_transactions"
+      "  WHERE kind = 'expiry') e");
   tx.commit();
   out << "lots: " << lots[0].as<std::int64_t>() << " (" << lots[1].as<std::int64_t>()
       << " with an expiry, " << lots[2].as<std::int64_t>() << " expired), "
