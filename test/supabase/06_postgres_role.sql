@@ -11,7 +11,7 @@
 \getenv bonus SORA_SB_BONUS
 SELECT gen_random_uuid() AS ivan \gset
 SELECT 'ivan-' || :'ivan' || '@example.com' AS ivan_email \gset
-SELECT plan(30);
+SELECT plan(33);
 
 SELECT is(session_user::text, 'postgres', 'connected as postgres');
 SELECT is((SELECT rolsuper FROM pg_roles WHERE rolname = 'postgres'), false, 'postgres is not a superuser');
@@ -85,5 +85,16 @@ SELECT is(test.sb_try(format('ALTER DATABASE %I SET sora_credits.signup_credits 
           'postgres, the database''s owner, cannot set the bonus for the database');
 SELECT is(test.n_entries(:'ivan'), 3, 'ivan''s ledger is unchanged');
 SELECT is((SELECT count(*)::integer FROM verify_ledger()), 0, 'and verify_ledger() is still empty');
+
+-- Payment references (2.0): taking one away would let a payment be granted again, adding
+-- one would refuse somebody's payment, moving one would give its retries to another user.
+SELECT grant_credits(:'ivan', 5, 'purchase', 'sb-pay-' || :'ivan') IS NOT NULL AS paid \gset
+SELECT is(test.sb_sqlstate(format('DELETE FROM public.payment_references WHERE user_id = %L', :'ivan')),
+          '42501', 'postgres cannot DELETE a payment reference');
+SELECT is(test.sb_sqlstate(format($$INSERT INTO public.payment_references (kind, reference, user_id)
+                                   VALUES ('purchase', 'someone-elses-payment', %L)$$, :'ivan')),
+          '42501', 'postgres cannot INSERT a payment reference');
+SELECT is(test.sb_sqlstate('UPDATE public.payment_references SET user_id = user_id'),
+          '42501', 'postgres cannot UPDATE a payment reference');
 
 SELECT * FROM finish();

@@ -11,7 +11,7 @@
 \getenv bonus SORA_SB_BONUS
 SELECT gen_random_uuid() AS judy \gset
 SELECT 'judy-' || :'judy' || '@example.com' AS judy_email \gset
-SELECT plan(10);
+SELECT plan(11);
 
 \set r `"$SORA_SB_AUTH" signup-autoconfirm :'judy_email' :'judy'`
 SELECT is(:'r'::text, :'judy'::text, 'the auth server signed judy up');
@@ -26,7 +26,8 @@ SELECT current_user AS probe_role, current_setting('session_replication_role') A
        test.sb_sqlstate(format($$INSERT INTO public.credit_transactions (user_id, amount, balance_after, kind) VALUES (%L, 1000, 1000, 'grant')$$, :'judy')) AS ledger_insert,
        test.sb_sqlstate(format('UPDATE public.profiles SET credits = credits + 1000 WHERE id = %L', :'judy')) AS balance_update,
        test.sb_sqlstate(format('UPDATE public.credit_lots SET remaining = remaining + 1000, amount = amount + 1000 WHERE user_id = %L', :'judy')) AS lot_update,
-       test.sb_sqlstate(format('DELETE FROM public.credit_allocations WHERE user_id = %L', :'judy')) AS allocation_delete \gset
+       test.sb_sqlstate(format('DELETE FROM public.credit_allocations WHERE user_id = %L', :'judy')) AS allocation_delete,
+       test.sb_sqlstate('DELETE FROM public.payment_references') AS reference_delete \gset
 ROLLBACK;
 SELECT is(ARRAY[:'probe_role', :'probe_mode'], ARRAY['postgres', 'replica'], 'the probes ran as postgres in replica mode');
 
@@ -36,6 +37,7 @@ SELECT is(:'ledger_insert'::text, 'no error (1 rows)', 'postgres in replica mode
 SELECT is(:'balance_update'::text, '42501', 'postgres in replica mode cannot UPDATE a balance');
 SELECT is(:'lot_update'::text, '42501', 'postgres in replica mode cannot UPDATE a credit lot');
 SELECT is(:'allocation_delete'::text, '42501', 'postgres in replica mode cannot DELETE an allocation');
+SELECT is(:'reference_delete'::text, '42501', 'postgres in replica mode cannot DELETE a payment reference (2.0)');
 
 SELECT is(test.sb_ledger(:'judy'), jsonb_build_array(jsonb_build_object('kind', 'signup_bonus', 'amount', :bonus)),
           'the probes were undone: judy''s ledger is her bonus alone');
