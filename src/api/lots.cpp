@@ -45,7 +45,7 @@ std::int64_t expire_lot(const pg::Uuid& user, std::int64_t lot_id, std::string_v
 void give_back(const pg::Uuid& user, std::int64_t transaction_id,
                const std::vector<core::Take>& takes) {
   static pg::Statement write(
-      "WITH entry AS (SELECT $4::bigint AS id), " SORA_MOVE_CREDITS_CTES("$1", "$2", "$3", "+", "")
+      "WITH " SORA_MOVE_CREDITS_CTES("$1", "$4::bigint", "$2", "$3", "+", "")
       " SELECT " SORA_MOVED_COLUMNS,
       {Type::kUuid, Type::kInt8Array, Type::kInt8Array, Type::kInt8});
   MoveParams params = move_params(takes);

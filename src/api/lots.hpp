@@ -48,17 +48,17 @@ struct LotTerms {
 std::optional<LotTerms> lot_of(const pg::Uuid& user, std::int64_t transaction_id);
 
 // A move of credits between a ledger entry and lots, as SQL for the statement that writes
-// the entry (so that a charge takes its split in the statement that writes it): two CTEs
-// after a CTE `entry` (with column id), `moved` (the lots changed) and `allocation` (the
-// rows recorded). Arguments: SQL for the user's uuid, the lot ids and amounts (bigint[]),
-// the sign of the move (- takes, + gives back), and what else the lots must be (SQL on
-// l, or ""). The lots are found by id (the ANY, without which the planner scans the whole
+// the entry (so that a charge takes its split in the statement that writes it): two CTEs,
+// `moved` (the lots changed) and `allocation` (the rows recorded). Arguments: SQL for the
+// user's uuid, the entry's id, the lot ids and amounts (bigint[]), the sign of the move
+// (- takes, + gives back), and what else the lots must be (SQL on l, or ""). The lots are
+// found by id (the ANY, without which the planner scans the whole
 // table while it is small) and by the user, which keeps the statement on the user's shard
 // of a cluster. A charge takes from live lots only ("NOT l.depleted"), and says so: the
 // plan then reads the user's lots from credit_lots_live_idx, never the spent ones. A lot
 // of the split that is not the user's (or not live) is not moved, which require_moved
 // refuses (the error rolls the statement back).
-#define SORA_MOVE_CREDITS_CTES(user, lots, amounts, sign, lots_condition)                      \
+#define SORA_MOVE_CREDITS_CTES(user, entry, lots, amounts, sign, lots_condition)               \
   "moved AS ("                                                                                 \
   "  UPDATE @extschema@.credit_lots l SET remaining = l.remaining " sign " m.amount"           \
   "  FROM unnest(" lots "::bigint[], " amounts "::bigint[]) AS m(lot_id, amount)"              \
@@ -66,8 +66,8 @@ std::optional<LotTerms> lot_of(const pg::Uuid& user, std::int64_t transaction_id
   "    " lots_condition " RETURNING l.id"                                                      \
   "), allocation AS ("                                                                         \
   "  INSERT INTO @extschema@.credit_allocations (transaction_id, lot_id, user_id, amount)"     \
-  "  SELECT entry.id, m.lot_id, " user ", m.amount"                                            \
-  "  FROM entry, unnest(" lots "::bigint[], " amounts "::bigint[]) AS m(lot_id, amount)"       \
+  "  SELECT " entry ", m.lot_id, " user ", m.amount"                                            \
+  "  FROM unnest(" lots "::bigint[], " amounts "::bigint[]) AS m(lot_id, amount)"              \
   "  RETURNING lot_id)"
 // What the statement returns about the move, as columns `moved` (the user's lots changed)
 // and `allocated`.

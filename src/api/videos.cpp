@@ -66,12 +66,17 @@ struct Charge {
   std::string created_at;
 };
 
-// The writes of a charge: video, balance and counters, ledger entry.
+// The writes of a charge: video, balance and counters, ledger entry. Each part is given its
+// values ($9 the video's id, $10 the entry's, $11 the balance after, known under the
+// profile lock) instead of reading another part's: on a Citus cluster every part then goes
+// to the user's shard alone (a part that reads another's is run through results that Citus
+// also sends to the other workers). The statement returns its row only if the balance is
+// the one the entry records; no row is an error, which undoes it.
 #define SORA_CHARGE_CTES                                                                         \
   "WITH video AS ("                                                                              \
-  "  INSERT INTO @extschema@.videos (user_id, prompt, model, resolution, duration_seconds,"      \
+  "  INSERT INTO @extschema@.videos (id, user_id, prompt, model, resolution, duration_seconds,"  \
   "                                  credits_cost, idempotency_key)"                             \
-  "  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, status, created_at"                       \
+  "  VALUES ($9, $1, $2, $3, $4, $5, $6, $7) RETURNING status, created_at"                       \
   "), profile AS ("                                                                              \
   "  UPDATE @extschema@.profiles SET credits = credits - $6,"                                    \
   "         credits_reserved = credits_reserved + $6, lifetime_spent = lifetime_spent + $6,"     \
@@ -79,13 +84,13 @@ struct Charge {
   "  WHERE id = $1 RETURNING credits"                                                            \
   "), entry AS ("                                                                                \
   "  INSERT INTO @extschema@.credit_transactions"                                                \
-  "         (user_id, video_id, amount, balance_after, kind, description)"                      \
-  "  SELECT $1, video.id, -$6, profile.credits, 'video_generation', $8"                          \
-  "  FROM video, profile RETURNING id)"
-#define SORA_CHARGE_RESULT \
-  " SELECT video.id, video.status, video.created_at, profile.credits, entry.id AS transaction_id"
-#define SORA_CHARGE_PARAMS \
-  Type::kUuid, Type::kText, Type::kText, Type::kText, Type::kInt8, Type::kInt8, Type::kText, Type::kText
+  "         (id, user_id, video_id, amount, balance_after, kind, description)"                  \
+  "  OVERRIDING SYSTEM VALUE VALUES ($10, $1, $9, -$6, $11, 'video_generation', $8) RETURNING id)"
+#define SORA_CHARGE_RESULT " SELECT video.status, video.created_at, profile.credits"
+#define SORA_CHARGE_FROM " FROM video, profile, entry WHERE profile.credits = $11"
+#define SORA_CHARGE_PARAMS                                                                      \
+  Type::kUuid, Type::kText, Type::kText, Type::kText, Type::kInt8, Type::kInt8, Type::kText,  \
+      Type::kText, Type::kUuid, Type::kInt8, Type::kInt8
 
 // The whole charge, in the caller's transaction: lock the profile (reading the price in the
 // same statement), write off its expired lots (1.2), replay check, price check, balance
@@ -100,12 +105,13 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
       "WHERE v.user_id = $1 AND v.idempotency_key = $2",
       {Type::kUuid, Type::kText});
   // A database still at 1.0 or 1.1: no lots.
-  static pg::Statement write(SORA_CHARGE_CTES SORA_CHARGE_RESULT " FROM video, profile, entry",
+  static pg::Statement write(SORA_CHARGE_CTES SORA_CHARGE_RESULT SORA_CHARGE_FROM,
                              {SORA_CHARGE_PARAMS});
-  // 1.2: the split over the lots ($9, $10) in the same statement.
+  // 1.2: the split over the lots ($12, $13) in the same statement.
   static pg::Statement write_with_lots(
-      SORA_CHARGE_CTES ", " SORA_MOVE_CREDITS_CTES("$1", "$9", "$10", "-", "AND NOT l.depleted")
-      SORA_CHARGE_RESULT ", " SORA_MOVED_COLUMNS " FROM video, profile, entry",
+      SORA_CHARGE_CTES ", "
+      SORA_MOVE_CREDITS_CTES("$1", "$10", "$12", "$13", "-", "AND NOT l.depleted")
+      SORA_CHARGE_RESULT ", " SORA_MOVED_COLUMNS SORA_CHARGE_FROM,
       {SORA_CHARGE_PARAMS, Type::kInt8Array, Type::kInt8Array});
 
   pg::TextArg prompt = pg::read_text(fcinfo, 0);
@@ -149,25 +155,30 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
   core::require_balance(balance, cost);
   pg::Param description =
       pg::param(messages::charge_description(*model.view, *resolution.view, *duration));
+  result.video_id = pg::random_uuid();
+  result.transaction_id = pg::next_value("credit_transactions_id_seq");
+  // The stored balance, which the expired lots have left (settle_lots); cannot underflow,
+  // the balance check above holds.
+  std::int64_t balance_after = lots.balance - cost;
   pg::Result written;
   if (lots.enabled) {
     std::vector<core::Take> takes = core::split_charge(lots.live, cost);
     MoveParams split = move_params(takes);
-    written = write_with_lots.run({pg::param(user), pg::param(prompt), pg::param(model),
-                                   pg::param(resolution), pg::param(std::int64_t{*duration}),
-                                   pg::param(cost), pg::param(key), description,
-                                   pg::param(split.lots), pg::param(split.amounts)});
+    written = write_with_lots.run(
+        {pg::param(user), pg::param(prompt), pg::param(model), pg::param(resolution),
+         pg::param(std::int64_t{*duration}), pg::param(cost), pg::param(key), description,
+         pg::param(result.video_id), pg::param(result.transaction_id), pg::param(balance_after),
+         pg::param(split.lots), pg::param(split.amounts)});
     require_moved(written, takes.size());
   } else {
     written = write.run({pg::param(user), pg::param(prompt), pg::param(model),
                          pg::param(resolution), pg::param(std::int64_t{*duration}),
-                         pg::param(cost), pg::param(key), description});
+                         pg::param(cost), pg::param(key), description, pg::param(result.video_id),
+                         pg::param(result.transaction_id), pg::param(balance_after)});
   }
-  result.video_id = written.uuid_at(0, "id");
   result.status = written.text_at(0, "status");
   result.created_at = pg::json_timestamp(written.timestamp_at(0, "created_at"));
   result.credits_remaining = written.int64_at(0, "credits");
-  result.transaction_id = written.int64_at(0, "transaction_id");
   result.credits_charged = cost;
   return result;
 }

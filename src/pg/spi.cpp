@@ -69,6 +69,30 @@ bool bound_schema_has_table(const char* name) {
 
 Timestamp transaction_start() { return GetCurrentTransactionStartTimestamp(); }
 
+std::int64_t next_value(const char* sequence) {
+  Oid schema = bound_schema_oid;
+  return guarded([&] {
+    Oid relation = get_relname_relid(sequence, schema);
+    if (!OidIsValid(relation)) {
+      ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                      errmsg("sora_credits: the sequence %s is missing", sequence)));
+    }
+    return DatumGetInt64(DirectFunctionCall1(nextval_oid, ObjectIdGetDatum(relation)));
+  });
+}
+
+Uuid random_uuid() {
+  Uuid uuid{};
+  guarded([&] {
+    if (!pg_strong_random(uuid.bytes.data(), uuid.bytes.size())) {
+      ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("could not generate random values")));
+    }
+  });
+  uuid.bytes[6] = static_cast<unsigned char>((uuid.bytes[6] & 0x0f) | 0x40);  // version 4
+  uuid.bytes[8] = static_cast<unsigned char>((uuid.bytes[8] & 0x3f) | 0x80);  // RFC 4122
+  return uuid;
+}
+
 void require_writable(const char* what) {
   guarded([&] { PreventCommandIfReadOnly(what); });
 }

@@ -80,7 +80,7 @@ enum class Access { kReadWrite, kReadOnly };
 
 class Statement {
  public:
-  static constexpr int kMaxParams = 10;
+  static constexpr int kMaxParams = 13;
   Statement(const char* sql, std::initializer_list<Type> param_types);
   Result run(std::initializer_list<Param> params, Access access = Access::kReadWrite);
 
@@ -112,6 +112,11 @@ bool bound_schema_has_table(const char* name);
 
 // The start of the current transaction, which now() returns.
 Timestamp transaction_start();
+
+// The next value of a sequence of the bound schema (nextval(), without a statement).
+std::int64_t next_value(const char* sequence);
+// A new random (version 4) uuid, as gen_random_uuid() makes it.
+Uuid random_uuid();
 
 // 25006 ("cannot execute WHAT in a read-only transaction", as PostgreSQL words it) in a
 // read-only transaction, such as PostgREST's for a GET: for a function that writes only

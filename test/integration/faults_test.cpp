@@ -65,7 +65,7 @@ const std::string kHoldLots = "LOCK TABLE credit_lots IN ACCESS EXCLUSIVE MODE";
 const std::string kHoldAllocations = "LOCK TABLE credit_allocations IN ACCESS EXCLUSIVE MODE";
 const std::string kHoldReferences = "LOCK TABLE payment_references IN ACCESS EXCLUSIVE MODE";
 const std::string kSettleLots = "FROM public.credit_lots WHERE user_id = $1 AND NOT depleted";
-const std::string kGiveBack = "WITH entry AS (SELECT $4::bigint AS id)";
+const std::string kGiveBack = "SET remaining = l.remaining + m.amount";
 const std::string kAddLot = "INSERT INTO public.credit_lots";
 const std::string kInjected = "injected fault";
 const std::string kCheck = "violates check constraint \"fault\"";
