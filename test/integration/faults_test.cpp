@@ -41,6 +41,15 @@ Injection ledger_refuses(const std::string& kind) {
           "ALTER TABLE public.credit_transactions DROP CONSTRAINT fault"};
 }
 
+// A balance that a trigger changes behind the charge's back (one credit less on every
+// UPDATE of profiles): the charge's entry records the balance it computed under the lock, so
+// its statement must return no row, which fails the call (P0002) and undoes it.
+Injection balance_drifts() {
+  return {"CREATE TRIGGER fault BEFORE UPDATE ON public.profiles FOR EACH ROW"
+          " EXECUTE FUNCTION faults.drift()",
+          "DROP TRIGGER fault ON public.profiles"};
+}
+
 struct Fault {
   std::string name;
   Call call;
@@ -97,6 +106,9 @@ const std::vector<Fault> kFaults = {
      kInjected, kChargeWrite},
     {"ChargeWriteAllocation", Call::kCharge, "", "", raise_on("INSERT", "credit_allocations", "SF005"),
      "SF005", kInjected, kChargeWrite},
+    // (raised by the extension after the statement, so no statement text to find)
+    {"ChargeBalanceDrifted", Call::kCharge, "", "", balance_drifts(), "P0002",
+     "a statement returned no row where one was required", ""},
     // refund_video_credits: find the owner, lock the profile, lock the video, write off expired
     // lots, (for a refunded video) find the refund entry, read the charge's allocations,
     // write, give the credits back to the lots.
@@ -160,6 +172,9 @@ class Faults : public testing::TestWithParam<Fault> {
       tx.exec(
           "CREATE OR REPLACE FUNCTION faults.raise() RETURNS trigger LANGUAGE plpgsql AS"
           " $$ BEGIN RAISE EXCEPTION 'injected fault' USING ERRCODE = TG_ARGV[0]; END $$");
+      tx.exec(
+          "CREATE OR REPLACE FUNCTION faults.drift() RETURNS trigger LANGUAGE plpgsql AS"
+          " $$ BEGIN NEW.credits := NEW.credits - 1; RETURN NEW; END $$");
     }
     user_ = create_user(*admin_, 1000);
     const Call call = GetParam().call;
