@@ -260,11 +260,10 @@ Datum complete_video_generation(FunctionCallInfo fcinfo) {
 Datum claim_video_jobs(FunctionCallInfo fcinfo) {
   // The oldest pending jobs, read without locks from videos_pending_idx, after the last one
   // tried ($2, $3: -infinity and the nil uuid at first); then each is claimed on its own,
-  // in its owner's rows (on
-  // a cluster, a FOR UPDATE must stay on one shard). SKIP LOCKED: concurrent workers take
-  // disjoint jobs and never wait for each other; a job taken meanwhile is passed over and
-  // the next ones are read. Claiming changes no credits (pending and processing both hold
-  // them), so no profile lock.
+  // in its owner's rows (on a cluster, a FOR UPDATE must stay on one shard). SKIP LOCKED:
+  // concurrent workers take disjoint jobs and never wait for each other; a job taken
+  // meanwhile is passed over and the next ones are read. Claiming changes no credits
+  // (pending and processing both hold them), so no profile lock.
   static pg::Statement oldest(
       "SELECT id, user_id, created_at FROM @extschema@.videos "
       "WHERE status = 'pending' AND (created_at, id) > ($2, $3) "

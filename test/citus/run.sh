@@ -21,14 +21,15 @@
 # PostgreSQL 15 that scripts/build.sh installs the extension into, with pgTAP.
 #
 # What it runs, on the coordinator, as the API roles make the calls on Supabase:
-#   1. CREATE EXTENSION (which Citus replays on every worker) and distribute_on_citus();
-#   2. which calls are single-shard transactions, from Citus's own log of what it sends
+#   1. CREATE EXTENSION (which Citus replays on every worker);
+#   2. distribute_on_citus();
+#   3. which calls are single-shard transactions, from Citus's own log of what it sends
 #      to the workers (citus.log_remote_commands);
-#   3. the contract's flows (01_flows.sql, pgTAP);
-#   4. the concurrency specs that matter on a cluster (double spend, idempotency, refund
+#   4. the contract's flows (01_flows.sql, pgTAP);
+#   5. the concurrency specs that matter on a cluster (double spend, idempotency, refund
 #      races, payment references across shards), the same specs and expected output as on
 #      one server, with Citus's lock-wait detection for the isolation tester;
-#   5. the mixed load of the integration suite with its ledger invariants, then again
+#   6. the mixed load of the integration suite with its ledger invariants, then again
 #      while a worker is restarted mid-load.
 #
 # What it changes in that database, which must not have sora_credits yet: it loads the
@@ -92,8 +93,8 @@ is "the coordinator's profiles reference auth.users" \
 is "no worker has an auth.users table" \
   "$(on_workers "SELECT to_regclass('auth.users') IS NULL" | cut -d'|' -f2 | sort -u)" "t"
 is "every worker has the extension's tables" \
-  "$(on_workers "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('profiles', 'videos', 'credit_transactions', 'credit_lots', 'credit_allocations', 'video_pricing')" | cut -d'|' -f2 | sort -u)" \
-  "6"
+  "$(on_workers "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('profiles', 'videos', 'credit_transactions', 'credit_lots', 'credit_allocations', 'video_pricing', 'payment_references')" | cut -d'|' -f2 | sort -u)" \
+  "7"
 
 # 2. distribute_on_citus(), once, on the coordinator
 coordinator -c "SELECT public.distribute_on_citus()" >/dev/null
