@@ -76,6 +76,12 @@ void Database::connect() {
         tx.exec(
             "SELECT set_config('application_name', 'sora-worker', false) "
             "WHERE current_setting('application_name') = ''");
+        // Read again at every connect: the extension may have been updated meanwhile.
+        names_owner_ = tx.exec1(
+                             "SELECT to_regprocedure('complete_video_generation(uuid,text,uuid)') "
+                             "IS NOT NULL AND "
+                             "to_regprocedure('refund_video_credits(uuid,text,uuid)') IS NOT NULL")[0]
+                           .as<bool>();
       }
       if (listen_) session_->wakeup = std::make_unique<Wakeup>(c, kChannel);  // LISTEN
     });
@@ -101,33 +107,46 @@ std::vector<Job> Database::claim(int limit) {
   return guarded([&](pqxx::connection& c) {
     pqxx::work tx(c);
     const pqxx::result rows = tx.exec_params(
-        "SELECT id::text, prompt, model, resolution, duration_seconds "
+        "SELECT id::text, user_id::text, prompt, model, resolution, duration_seconds "
         "FROM claim_video_jobs($1)",
         limit);
     tx.commit();
     std::vector<Job> jobs;
     for (const pqxx::row& row : rows) {
       jobs.push_back(Job{row[0].as<std::string>(), row[1].as<std::string>(),
-                         row[2].as<std::string>(), row[3].as<std::string>(), row[4].as<int>()});
+                         row[2].as<std::string>(), row[3].as<std::string>(),
+                         row[4].as<std::string>(), row[5].as<int>()});
     }
     return jobs;
   });
 }
 
-void Database::complete(const std::string& video_id, const std::string& url) {
+void Database::complete(const std::string& video_id, const std::string& user_id,
+                        const std::string& url) {
   guarded([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    tx.exec_params("SELECT complete_video_generation($1::uuid, $2)", video_id, url);
+    if (names_owner_) {
+      tx.exec_params("SELECT complete_video_generation($1::uuid, $2, $3::uuid)", video_id, url,
+                     user_id);
+    } else {
+      tx.exec_params("SELECT complete_video_generation($1::uuid, $2)", video_id, url);
+    }
     tx.commit();
   });
 }
 
-long long Database::refund(const std::string& video_id, const std::string& reason) {
+long long Database::refund(const std::string& video_id, const std::string& user_id,
+                           const std::string& reason) {
   return guarded([&](pqxx::connection& c) {
     pqxx::work tx(c);
-    const pqxx::row row = tx.exec_params1(
-        "SELECT (refund_video_credits($1::uuid, $2) ->> 'credits_refunded')::bigint", video_id,
-        reason);
+    const pqxx::row row =
+        names_owner_
+            ? tx.exec_params1("SELECT (refund_video_credits($1::uuid, $2, $3::uuid) ->> "
+                              "'credits_refunded')::bigint",
+                              video_id, reason, user_id)
+            : tx.exec_params1(
+                  "SELECT (refund_video_credits($1::uuid, $2) ->> 'credits_refunded')::bigint",
+                  video_id, reason);
     tx.commit();
     return row[0].as<long long>();
   });

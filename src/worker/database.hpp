@@ -40,9 +40,12 @@ class Database {
   bool take_notification();
 
   std::vector<Job> claim(int limit);
-  void complete(const std::string& video_id, const std::string& url);
+  // Both name the video's owner (2.0's p_user_id, which takes a call to the owner's shard
+  // of a Citus cluster) where the extension has it, and only the video where it is at 1.x.
+  void complete(const std::string& video_id, const std::string& user_id, const std::string& url);
   // Returns the credits this call refunded (0 when the video was already refunded).
-  long long refund(const std::string& video_id, const std::string& reason);
+  long long refund(const std::string& video_id, const std::string& user_id,
+                   const std::string& reason);
 
  private:
   struct Session;
@@ -51,6 +54,7 @@ class Database {
 
   std::string dsn_;
   bool listen_;
+  bool names_owner_ = false;  // the functions take p_user_id (read at every connect)
   std::unique_ptr<Session> session_;
 };
 

@@ -8,6 +8,7 @@ namespace sora::worker {
 
 struct Job {
   std::string video_id;
+  std::string user_id;  // the video's owner
   std::string prompt;
   std::string model;
   std::string resolution;

@@ -40,6 +40,7 @@ void log(const std::string& line) {
 
 struct PendingReport {
   std::string video_id;
+  std::string user_id;
   Clock::time_point claimed_at;
   Outcome outcome;
 };
@@ -177,7 +178,7 @@ void Worker::reap_finished() {
     } else {
       how = {Termination::Kind::kExited, WEXITSTATUS(*status)};
     }
-    reports_.push_back({it->job.video_id, it->claimed_at,
+    reports_.push_back({it->job.video_id, it->job.user_id, it->claimed_at,
                         decide(how, it->generator.out(), it->generator.err())});
     it = running_.erase(it);
   }
@@ -220,10 +221,10 @@ void Worker::report_pending() {
     std::string detail = r.outcome.text;
     try {
       if (r.outcome.action == Outcome::Action::kComplete) {
-        db_.complete(r.video_id, r.outcome.text);
+        db_.complete(r.video_id, r.user_id, r.outcome.text);
         outcome = Report::kCompleted;
       } else {
-        db_.refund(r.video_id, r.outcome.text);
+        db_.refund(r.video_id, r.user_id, r.outcome.text);
         outcome = Report::kRefunded;
       }
     } catch (const Refused& e) {
@@ -271,7 +272,7 @@ void Worker::start(const Job& job) {
                         std::nullopt});
   } catch (const std::system_error& e) {
     reports_.push_back(
-        {job.video_id, now, decide({Termination::Kind::kNotStarted, e.code().value()}, {}, {})});
+        {job.video_id, job.user_id, now, decide({Termination::Kind::kNotStarted, e.code().value()}, {}, {})});
   }
 }
 

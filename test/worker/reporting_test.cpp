@@ -51,8 +51,8 @@ TEST(Transient, ConnectionRollbackResourcesAndOperatorErrors) {
 }
 
 TEST(JobEnvironment, SetsTheJobVariablesAndKeepsTheRest) {
-  const Job job{"17d747a3-c14a-4095-a712-bdc81b7b7616", "A cat; $(rm -rf /) \"quoted\"\nline 2",
-                "sora-2", "720p", 5};
+  const Job job{"17d747a3-c14a-4095-a712-bdc81b7b7616", "2b0c8c9e-4f0e-4c55-9d8a-3f1f6e0c1a11",
+                "A cat; $(rm -rf /) \"quoted\"\nline 2", "sora-2", "720p", 5};
   const std::vector<std::string> env =
       job_environment({"PATH=/usr/bin", "SORA_PROMPT=stale", "SORA_PROMPTX=kept", "HOME=/root"}, job);
   EXPECT_EQ(env, (std::vector<std::string>{

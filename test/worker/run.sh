@@ -227,6 +227,34 @@ wait_worker
 is "exit status 0 after SIGTERM while idle" "$rc" 0
 is "$v10 logged once" "$(log_lines listen "$v10")" 1
 
+echo "# the owner: at 2.0 the worker names each video's owner (p_user_id); at 1.2, only the video"
+q "ALTER ROLE sora_worker SET log_statement = 'all'"
+erin=$(new_user 100)
+v11=$(new_video "$erin" 'Completed with its owner')
+v12=$(new_video "$erin" 'Refunded with its owner')
+ends_by_prompt='[ "$SORA_PROMPT" = "Completed with its owner" ] || exit 3
+echo "https://cdn.example.com/videos/$SORA_VIDEO_ID.mp4"'
+run_worker owner --once --batch 2 --command "$ends_by_prompt"
+is "exit status 0" "$rc" 0
+is "$v11 completed, $v12 refunded" "$(video "$v11" status) $(video "$v12" status)" "completed failed"
+# The server logs each call's parameters: $1 the video, $3 its owner.
+called_with_owner() { grep -c "parameters: \$1 = '$1', \$2 = '[^']*', \$3 = '$2'" "$SORA_PGROOT/server.log" || true; }
+is "$v11 was completed naming its owner" "$(called_with_owner "$v11" "$erin")" 1
+is "$v12 was refunded naming its owner" "$(called_with_owner "$v12" "$erin")" 1
+q "ALTER ROLE sora_worker RESET log_statement"
+PGDATABASE=sora_worker_1_2 createdb sora_worker_1_2
+PGDATABASE=sora_worker_1_2 psql -X -q -v ON_ERROR_STOP=1 -f "$root/test/support/supabase_standin.sql" \
+  -c "CREATE EXTENSION sora_credits VERSION '1.2'" >/dev/null
+frank=$(PGDATABASE=sora_worker_1_2 new_user 100)
+v13=$(PGDATABASE=sora_worker_1_2 new_video "$frank" 'Completed with its owner')
+v14=$(PGDATABASE=sora_worker_1_2 new_video "$frank" 'Refunded at 1.2')
+dsn="dbname=sora_worker_1_2 user=sora_worker" run_worker old --once --batch 2 --command "$ends_by_prompt"
+is "at 1.2: exit status 0" "$rc" 0
+is "at 1.2: $v13 completed, $v14 refunded" \
+  "$(PGDATABASE=sora_worker_1_2 video "$v13" status) $(PGDATABASE=sora_worker_1_2 video "$v14" status)" \
+  "completed failed"
+is "at 1.2: frank has the credits of $v14 back" "$(PGDATABASE=sora_worker_1_2 balance "$frank")" 85
+
 echo "# usage and setup errors"
 rc=0; "$worker" 2>"$WORK/usage.log" || rc=$?
 is "no options: exit status 2" "$rc" 2
