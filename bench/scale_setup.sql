@@ -12,10 +12,11 @@
 --     sora_credits.job_timeout of 1 hour);
 --   * the probe, user 0, owns every ((V - F) / 1000)-th video instead, 1,000, of which
 --     exactly 100 are soft-deleted, at every size (list_deleted_videos' fixed answer);
---   * per user one purchase (a paid lot that never expires, 10^12 credits) before the first
---     video; per video its charge, taken from that lot, and for a failed one its refund,
---     given back to it; every 10th user a promotional grant of 100 credits, made after
---     their last video, expiring in 1 to 60 days; D users (the first with no job in
+--   * per user one purchase (a paid lot that never expires, 10^12 credits, its reference
+--     claimed in payment_references) before the first video; per video its charge, taken
+--     from that lot, and for a failed one its refund, given back to it; every 10th user a
+--     promotional grant of 100 credits, made after their last video, expiring in 1 to 60
+--     days; D users (the first with no job in
 --     flight, but not every 10th) a promotional grant of 100 made after their last charge that expired an hour
 --     ago and that no sweep has written off yet (expire_credits' fixed answer: D lots);
 --   * the allocation of every entry to its lot, and the running balance in every entry.
@@ -138,6 +139,10 @@ ORDER BY u.n;
 INSERT INTO credit_transactions (user_id, amount, balance_after, kind, reference, description, created_at)
 SELECT pg_temp.uid(n), :grant, :grant, 'purchase', 'pi_scale_' || n, 'Credits purchased',
        now() - interval '366 days'
+FROM generate_series(0, :users) n ORDER BY n;
+-- Each purchase's reference, claimed for its user as grant_credits claims it (2.0).
+INSERT INTO payment_references (kind, reference, user_id, created_at)
+SELECT 'purchase', 'pi_scale_' || n, pg_temp.uid(n), now() - interval '366 days'
 FROM generate_series(0, :users) n ORDER BY n;
 
 -- net: what the user's charges took, less what their refunds gave back, up to and including
