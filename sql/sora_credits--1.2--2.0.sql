@@ -405,11 +405,15 @@ BEGIN
   END IF;
 
   -- The workers first, each in a transaction of its own (Citus's run_command_on_workers),
-  -- with the DDL not passed on further; then here, in this transaction.
+  -- with the DDL not passed on further; then here, in this transaction. One statement (a
+  -- DO block): for a string of several, run_command_on_workers reports only the first
+  -- one's outcome, so a worker's refusal of a later one would pass unseen.
   SELECT pg_catalog.string_agg(w.nodename || ':' || w.nodeport || ': ' || w.result, '; ')
   INTO v_failed
   FROM pg_catalog.run_command_on_workers(
-         'SET citus.enable_ddl_propagation = off; BEGIN;' || v_changes || 'COMMIT;') w
+         'DO $do$ BEGIN '
+         'PERFORM pg_catalog.set_config(''citus.enable_ddl_propagation'', ''off'', true); '
+         'EXECUTE ' || pg_catalog.quote_literal(v_changes) || '; END $do$') w
   WHERE NOT w.success;
   IF v_failed IS NOT NULL THEN
     RAISE EXCEPTION 'distribute_on_citus(): the workers refused the changes: %', v_failed

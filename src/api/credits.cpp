@@ -108,24 +108,31 @@ Datum get_credit_info(FunctionCallInfo fcinfo) {
   return pg::jsonb_result(out.str());
 }
 
-Grant add_grant(const pg::Uuid& user, const LockedProfile& profile, const GrantTerms& terms,
-                pg::Param reference, pg::Param description) {
+Grant add_grant(const pg::Uuid& user, const LockedProfile& profile, std::int64_t balance,
+                const GrantTerms& terms, pg::Param reference, pg::Param description) {
+  // Each part is given its values ($6 the entry's id, $7 the balance after, known under the
+  // profile lock), as in a charge (videos.cpp); no row (another balance) is an error.
   static pg::Statement write(
       "WITH profile AS ("
       "  UPDATE @extschema@.profiles SET credits = credits + $2,"
       "         lifetime_granted = lifetime_granted + $2, last_transaction_at = now(),"
       "         updated_at = now() WHERE id = $1 RETURNING credits"
-      ") INSERT INTO @extschema@.credit_transactions"
-      "         (user_id, amount, balance_after, kind, reference, description)"
-      "  SELECT $1, $2, profile.credits, $3, $4, $5 FROM profile RETURNING id, balance_after",
-      {Type::kUuid, Type::kInt8, Type::kText, Type::kText, Type::kText});
+      "), entry AS ("
+      "  INSERT INTO @extschema@.credit_transactions"
+      "         (id, user_id, amount, balance_after, kind, reference, description)"
+      "  OVERRIDING SYSTEM VALUE VALUES ($6, $1, $2, $7, $3, $4, $5) RETURNING id"
+      ") SELECT profile.credits FROM profile, entry WHERE profile.credits = $7",
+      {Type::kUuid, Type::kInt8, Type::kText, Type::kText, Type::kText, Type::kInt8,
+       Type::kInt8});
   // Both are checked, so neither rule depends on the other (the total is at least the balance).
-  core::require_room_for(terms.amount, profile.credits);
+  core::require_room_for(terms.amount, balance);
   core::require_room_for(terms.amount, profile.lifetime_granted);
   std::string_view kind = core::kind_name(terms.kind);
-  pg::Result written = write.run(
-      {pg::param(user), pg::param(terms.amount), pg::param(kind), reference, description});
-  Grant grant{written.int64_at(0, "id"), written.int64_at(0, "balance_after")};
+  Grant grant{pg::next_value("credit_transactions_id_seq"), balance + terms.amount};
+  write
+      .run({pg::param(user), pg::param(terms.amount), pg::param(kind), reference, description,
+            pg::param(grant.transaction_id), pg::param(grant.credits_remaining)})
+      .int64_at(0, "credits");
   if (has_lots()) {
     add_lot(user, grant.transaction_id, kind, terms.category, terms.amount, terms.expires_at);
   }
@@ -243,7 +250,7 @@ Datum grant_credits(FunctionCallInfo fcinfo) {
   if (kind == core::GrantKind::kSignupBonus && has_signup_bonus(*user)) {
     throw messages::signup_bonus_already_granted();
   }
-  Grant grant = add_grant(*user, profile, terms, pg::param(reference),
+  Grant grant = add_grant(*user, profile, balance, terms, pg::param(reference),
                           description.view ? pg::param(description)
                                            : pg::param(messages::grant_description(kind)));
   out.integer("transaction_id", grant.transaction_id)

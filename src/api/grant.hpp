@@ -25,10 +25,11 @@ struct GrantTerms {
   std::optional<pg::Timestamp> expires_at;  // nullopt: never
 };
 
-// The caller holds the profile's lock (lock_profile) and has settled its lots (lots.hpp).
-// Refuses (22003) an amount that would overflow the balance or the lifetime total.
-Grant add_grant(const pg::Uuid& user, const LockedProfile& profile, const GrantTerms& terms,
-                pg::Param reference, pg::Param description);
+// The caller holds the profile's lock (lock_profile) and has settled its lots (lots.hpp),
+// which left the stored `balance`. Refuses (22003) an amount that would overflow the
+// balance or the lifetime total.
+Grant add_grant(const pg::Uuid& user, const LockedProfile& profile, std::int64_t balance,
+                const GrantTerms& terms, pg::Param reference, pg::Param description);
 
 // Whether the user has a signup_bonus entry already (at most one per user; read under the
 // profile lock, with a unique index behind it).

@@ -1,6 +1,8 @@
 #include "lots.hpp"
 
+#include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "../core/messages.hpp"
 #include "locks.hpp"
@@ -12,51 +14,91 @@ using pg::Type;
 
 namespace {
 
-// Writes off what is left in one lot: remaining to 0, the balance down by as much, and an
-// expiry entry whose allocation names the lot. Returns the balance after.
-std::int64_t expire_lot(const pg::Uuid& user, std::int64_t lot_id, std::string_view category) {
+// Writes off what is left in one lot (`remaining`, read under the profile lock): remaining
+// to 0, the balance down by as much, and an expiry entry whose allocation names the lot.
+// `balance` is the stored balance before; returns the balance after. Each part is given its
+// values, as in a charge (videos.cpp), and the statement returns its row only if the lot
+// held what was read and the balance is the one the entry records.
+std::int64_t expire_lot(const pg::Uuid& user, std::int64_t lot_id, std::int64_t remaining,
+                        std::string_view category, std::int64_t balance) {
   static pg::Statement write(
       "WITH lot AS ("
-      "  UPDATE @extschema@.credit_lots l SET remaining = 0"
-      "  FROM (SELECT id, remaining FROM @extschema@.credit_lots WHERE id = $2 AND user_id = $1) o"
-      "  WHERE l.id = o.id AND l.user_id = $1 AND o.remaining > 0 RETURNING o.remaining"
+      "  UPDATE @extschema@.credit_lots SET remaining = 0"
+      "  WHERE id = $2 AND user_id = $1 AND remaining = $3 RETURNING id"
       "), profile AS ("
-      "  UPDATE @extschema@.profiles SET credits = credits - lot.remaining,"
-      "         lifetime_expired = lifetime_expired + lot.remaining,"
+      "  UPDATE @extschema@.profiles SET credits = credits - $3,"
+      "         lifetime_expired = lifetime_expired + $3,"
       "         last_transaction_at = now(), updated_at = now()"
-      "  FROM lot WHERE id = $1 RETURNING credits, lot.remaining"
+      "  WHERE id = $1 RETURNING credits"
       "), entry AS ("
       "  INSERT INTO @extschema@.credit_transactions"
-      "         (user_id, amount, balance_after, kind, description)"
-      "  SELECT $1, -profile.remaining, profile.credits, 'expiry', $3 FROM profile"
-      "  RETURNING id, balance_after"
+      "         (id, user_id, amount, balance_after, kind, description)"
+      "  OVERRIDING SYSTEM VALUE VALUES ($4, $1, -$3, $5, 'expiry', $6) RETURNING id"
       "), allocation AS ("
       "  INSERT INTO @extschema@.credit_allocations (transaction_id, lot_id, user_id, amount)"
-      "  SELECT entry.id, $2, $1, profile.remaining FROM entry, profile RETURNING transaction_id"
-      ") SELECT entry.balance_after FROM entry, allocation",
-      {Type::kUuid, Type::kInt8, Type::kText});
-  pg::Result written = write.run(
-      {pg::param(user), pg::param(lot_id),
-       pg::param(core::messages::lot_expiry_description(lot_id, category))});
-  return written.int64_at(0, "balance_after");
+      "  VALUES ($4, $2, $1, $3) RETURNING transaction_id"
+      ") SELECT profile.credits FROM lot, profile, entry, allocation WHERE profile.credits = $5",
+      {Type::kUuid, Type::kInt8, Type::kInt8, Type::kInt8, Type::kInt8, Type::kText});
+  std::int64_t balance_after = balance - remaining;  // remaining is part of the balance
+  write.run({pg::param(user), pg::param(lot_id), pg::param(remaining),
+             pg::param(pg::next_value("credit_transactions_id_seq")), pg::param(balance_after),
+             pg::param(core::messages::lot_expiry_description(lot_id, category))})
+      .int64_at(0, "credits");
+  return balance_after;
 }
 
 // A refund's credits given back to the lots its charge took them from.
 void give_back(const pg::Uuid& user, std::int64_t transaction_id,
                const std::vector<core::Take>& takes) {
-  static pg::Statement write(
-      "WITH " SORA_MOVE_CREDITS_CTES("$1", "$4::bigint", "$2", "$3", "+", "")
-      " SELECT " SORA_MOVED_COLUMNS,
+  static SplitStatements write(
+      [](std::size_t lots) {
+        return "WITH " + move_credits_ctes({"$1", "$4", "$2", "$3", "+", ""}, lots) +
+               " SELECT " SORA_MOVED_COLUMNS;
+      },
       {Type::kUuid, Type::kInt8Array, Type::kInt8Array, Type::kInt8});
   MoveParams params = move_params(takes);
-  require_moved(write.run({pg::param(user), pg::param(params.lots), pg::param(params.amounts),
-                           pg::param(transaction_id)}),
+  require_moved(write.sized(takes.size())
+                    .run({pg::param(user), pg::param(params.lots), pg::param(params.amounts),
+                          pg::param(transaction_id)}),
                 takes.size());
 }
 
 }  // namespace
 
 bool has_lots() { return pg::bound_schema_has_table("credit_lots"); }
+
+std::string move_credits_ctes(const Move& move, std::size_t takes) {
+  if (takes == 0) throw std::logic_error("sora_credits: a move of credits over no lots");
+  const std::string user = move.user;
+  const std::string lots = std::string(move.lots) + "::bigint[]";
+  const std::string amounts = std::string(move.amounts) + "::bigint[]";
+  std::string rows;  // (entry, lots[i], user, amounts[i]) for each lot i of the split
+  for (std::size_t i = 1; i <= takes; ++i) {
+    const std::string at = "[" + std::to_string(i) + "]";
+    if (i > 1) rows += ", ";
+    rows += "(" + std::string(move.entry) + ", (" + lots + ")" + at + ", " + user + ", (" +
+            amounts + ")" + at + ")";
+  }
+  return "moved AS ("
+         "  UPDATE @extschema@.credit_lots l SET remaining = l.remaining " + std::string(move.sign) +
+         " m.amount FROM unnest(" + lots + ", " + amounts + ") AS m(lot_id, amount)"
+         "  WHERE l.id = m.lot_id AND l.id = ANY(" + lots + ") AND l.user_id = " + user + " " +
+         move.lots_condition + " RETURNING l.id"
+         "), allocation AS ("
+         "  INSERT INTO @extschema@.credit_allocations (transaction_id, lot_id, user_id, amount)"
+         "  VALUES " + rows + " RETURNING lot_id)";
+}
+
+SplitStatements::SplitStatements(Sql sql, std::vector<pg::Type> param_types)
+    : sql_(sql), param_types_(std::move(param_types)) {}
+
+pg::Statement& SplitStatements::sized(std::size_t takes) {
+  auto found = statements_.find(takes);
+  if (found == statements_.end()) {
+    found = statements_.try_emplace(takes, sql_(takes), param_types_).first;
+  }
+  return found->second;
+}
 
 MoveParams move_params(const std::vector<core::Take>& takes) {
   MoveParams params;
@@ -97,7 +139,8 @@ SettledLots settle_lots(const pg::Uuid& user, std::int64_t balance) {
       settled.live.push_back(lot);
       continue;
     }
-    settled.balance = expire_lot(user, lot.id, rows.text_at(i, "category"));
+    settled.balance =
+        expire_lot(user, lot.id, lot.remaining, rows.text_at(i, "category"), settled.balance);
     ++settled.lots_expired;
     settled.credits_expired += lot.remaining;
   }
@@ -108,17 +151,23 @@ SettledLots settle_lots(const pg::Uuid& user, std::int64_t balance) {
 void add_lot(const pg::Uuid& user, std::int64_t transaction_id, std::string_view kind,
              core::Category category, std::int64_t amount, std::optional<pg::Timestamp> expires_at) {
   // The entry's allocation to its lot records the credits it gave, like every other move.
+  // The lot's id ($7) is given to both inserts, as in a charge (videos.cpp).
   static pg::Statement write(
       "WITH lot AS ("
       "  INSERT INTO @extschema@.credit_lots"
-      "         (user_id, transaction_id, kind, category, amount, remaining, expires_at)"
-      "  VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id"
-      ") INSERT INTO @extschema@.credit_allocations (transaction_id, lot_id, user_id, amount)"
-      "  SELECT $2, lot.id, $1, $5 FROM lot",
-      {Type::kUuid, Type::kInt8, Type::kText, Type::kText, Type::kInt8, Type::kTimestamptz});
-  write.run({pg::param(user), pg::param(transaction_id), pg::param(kind),
-             pg::param(core::category_name(category)), pg::param(amount),
-             pg::timestamp_param(expires_at)});
+      "         (id, user_id, transaction_id, kind, category, amount, remaining, expires_at)"
+      "  OVERRIDING SYSTEM VALUE VALUES ($7, $1, $2, $3, $4, $5, $5, $6) RETURNING id"
+      "), allocation AS ("
+      "  INSERT INTO @extschema@.credit_allocations (transaction_id, lot_id, user_id, amount)"
+      "  VALUES ($2, $7, $1, $5) RETURNING lot_id"
+      ") SELECT lot.id FROM lot, allocation",
+      {Type::kUuid, Type::kInt8, Type::kText, Type::kText, Type::kInt8, Type::kTimestamptz,
+       Type::kInt8});
+  write
+      .run({pg::param(user), pg::param(transaction_id), pg::param(kind),
+            pg::param(core::category_name(category)), pg::param(amount),
+            pg::timestamp_param(expires_at), pg::param(pg::next_value("credit_lots_id_seq"))})
+      .int64_at(0, "id");
 }
 
 std::optional<LotTerms> lot_of(const pg::Uuid& user, std::int64_t transaction_id) {
@@ -163,7 +212,8 @@ std::int64_t refund_to_lots(const pg::Uuid& user, std::int64_t transaction_id, s
   give_back(user, transaction_id, takes);
   for (const ChargedLot& lot : charged) {
     if (!lot.expired) continue;
-    balance = expire_lot(user, lot.take.lot_id, lot.category);
+    // settle_lots wrote the expired lot off, so it holds what was just given back.
+    balance = expire_lot(user, lot.take.lot_id, lot.take.amount, lot.category, balance);
   }
   return balance;
 }

@@ -5,7 +5,9 @@
 // profile lock (locks.hpp), which every change of a user's lots takes first.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,28 +49,42 @@ struct LotTerms {
 };
 std::optional<LotTerms> lot_of(const pg::Uuid& user, std::int64_t transaction_id);
 
-// A move of credits between a ledger entry and lots, as SQL for the statement that writes
-// the entry (so that a charge takes its split in the statement that writes it): two CTEs,
-// `moved` (the lots changed) and `allocation` (the rows recorded). Arguments: SQL for the
-// user's uuid, the entry's id, the lot ids and amounts (bigint[]), the sign of the move
-// (- takes, + gives back), and what else the lots must be (SQL on l, or ""). The lots are
-// found by id (the ANY, without which the planner scans the whole
-// table while it is small) and by the user, which keeps the statement on the user's shard
-// of a cluster. A charge takes from live lots only ("NOT l.depleted"), and says so: the
-// plan then reads the user's lots from credit_lots_live_idx, never the spent ones. A lot
-// of the split that is not the user's (or not live) is not moved, which require_moved
-// refuses (the error rolls the statement back).
-#define SORA_MOVE_CREDITS_CTES(user, entry, lots, amounts, sign, lots_condition)               \
-  "moved AS ("                                                                                 \
-  "  UPDATE @extschema@.credit_lots l SET remaining = l.remaining " sign " m.amount"           \
-  "  FROM unnest(" lots "::bigint[], " amounts "::bigint[]) AS m(lot_id, amount)"              \
-  "  WHERE l.id = m.lot_id AND l.id = ANY(" lots "::bigint[]) AND l.user_id = " user            \
-  "    " lots_condition " RETURNING l.id"                                                      \
-  "), allocation AS ("                                                                         \
-  "  INSERT INTO @extschema@.credit_allocations (transaction_id, lot_id, user_id, amount)"     \
-  "  SELECT " entry ", m.lot_id, " user ", m.amount"                                            \
-  "  FROM unnest(" lots "::bigint[], " amounts "::bigint[]) AS m(lot_id, amount)"              \
-  "  RETURNING lot_id)"
+// A move of credits between a ledger entry and the lots of a split, as SQL for the
+// statement that writes the entry (so that a charge takes its split in the statement that
+// writes it): two CTEs, `moved` (the lots changed) and `allocation` (the rows recorded).
+// The lots are found by id (the ANY, without which the planner scans the whole table while
+// it is small) and by the user, which keeps the statement on the user's shard of a cluster.
+// A charge takes from live lots only ("NOT l.depleted"), and says so: the plan then reads
+// the user's lots from credit_lots_live_idx, never the spent ones. A lot of the split that
+// is not the user's (or not live) is not moved, which require_moved refuses (the error
+// rolls the statement back). The allocations are inserted as one VALUES row per lot of the
+// split, not selected from the arrays: on a Citus cluster an INSERT ... SELECT that reads
+// no table runs through the coordinator, which copies its rows to the shard and commits
+// with two-phase commit, where VALUES rows go to the user's shard in the statement itself.
+struct Move {
+  const char* user;            // SQL for the user's uuid
+  const char* entry;           // the entry's id
+  const char* lots;            // the lot ids, bigint[]
+  const char* amounts;         // the amounts, bigint[], in the order of the lots
+  const char* sign;            // "-" takes, "+" gives back
+  const char* lots_condition;  // what else the lots must be (SQL on l), or ""
+};
+std::string move_credits_ctes(const Move& move, std::size_t takes);
+
+// A statement that holds a move: its SQL names each lot of the split, so there is one per
+// number of lots, prepared when a split of that size first needs it.
+class SplitStatements {
+ public:
+  using Sql = std::string (*)(std::size_t takes);
+  SplitStatements(Sql sql, std::vector<pg::Type> param_types);
+  pg::Statement& sized(std::size_t takes);
+
+ private:
+  Sql sql_;
+  std::vector<pg::Type> param_types_;
+  std::map<std::size_t, pg::Statement> statements_;
+};
+
 // What the statement returns about the move, as columns `moved` (the user's lots changed)
 // and `allocated`.
 #define SORA_MOVED_COLUMNS                                      \

@@ -34,9 +34,9 @@ void grant_signup_bonus(const pg::Uuid& user) {
   if (amount == 0) return;
   LockedProfile profile = lock_profile(user);
   if (has_signup_bonus(user)) return;
-  settle_lots(user, profile.credits);
+  std::int64_t balance = settle_lots(user, profile.credits).balance;
   std::string description = core::messages::signup_description();
-  add_grant(user, profile,
+  add_grant(user, profile, balance,
             {core::GrantKind::kSignupBonus, amount, core::Category::kPromotional,
              pg::signup_credits_expire_at()},
             pg::param(pg::TextArg{}), pg::param(description));

@@ -108,10 +108,12 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
   static pg::Statement write(SORA_CHARGE_CTES SORA_CHARGE_RESULT SORA_CHARGE_FROM,
                              {SORA_CHARGE_PARAMS});
   // 1.2: the split over the lots ($12, $13) in the same statement.
-  static pg::Statement write_with_lots(
-      SORA_CHARGE_CTES ", "
-      SORA_MOVE_CREDITS_CTES("$1", "$10", "$12", "$13", "-", "AND NOT l.depleted")
-      SORA_CHARGE_RESULT ", " SORA_MOVED_COLUMNS SORA_CHARGE_FROM,
+  static SplitStatements write_with_lots(
+      [](std::size_t lots) {
+        return SORA_CHARGE_CTES ", " +
+               move_credits_ctes({"$1", "$10", "$12", "$13", "-", "AND NOT l.depleted"}, lots) +
+               SORA_CHARGE_RESULT ", " SORA_MOVED_COLUMNS SORA_CHARGE_FROM;
+      },
       {SORA_CHARGE_PARAMS, Type::kInt8Array, Type::kInt8Array});
 
   pg::TextArg prompt = pg::read_text(fcinfo, 0);
@@ -164,7 +166,7 @@ Charge charge(FunctionCallInfo fcinfo, bool has_idempotency_key) {
   if (lots.enabled) {
     std::vector<core::Take> takes = core::split_charge(lots.live, cost);
     MoveParams split = move_params(takes);
-    written = write_with_lots.run(
+    written = write_with_lots.sized(takes.size()).run(
         {pg::param(user), pg::param(prompt), pg::param(model), pg::param(resolution),
          pg::param(std::int64_t{*duration}), pg::param(cost), pg::param(key), description,
          pg::param(result.video_id), pg::param(result.transaction_id), pg::param(balance_after),

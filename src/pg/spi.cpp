@@ -1,6 +1,7 @@
 #include "spi.hpp"
 
 #include <stdexcept>
+#include <utility>
 
 #include "../core/messages.hpp"
 #include "guard.hpp"
@@ -158,7 +159,8 @@ std::optional<Timestamp> Result::optional_timestamp_at(std::uint64_t row,
   return DatumGetTimestampTz(*datum);
 }
 
-Statement::Statement(const char* sql, std::initializer_list<Type> param_types) : sql_(sql) {
+Statement::Statement(std::string sql, const std::vector<Type>& param_types)
+    : sql_(std::move(sql)) {
   if (param_types.size() > kMaxParams) throw std::logic_error("sora_credits: too many params");
   for (Type type : param_types) types_[nparams_++] = static_cast<Oid>(type);
 }

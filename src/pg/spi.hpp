@@ -81,12 +81,12 @@ enum class Access { kReadWrite, kReadOnly };
 class Statement {
  public:
   static constexpr int kMaxParams = 13;
-  Statement(const char* sql, std::initializer_list<Type> param_types);
+  Statement(std::string sql, const std::vector<Type>& param_types);
   Result run(std::initializer_list<Param> params, Access access = Access::kReadWrite);
 
  private:
   SPIPlanPtr plan();
-  const char* sql_;
+  std::string sql_;
   int nparams_ = 0;
   std::array<Oid, kMaxParams> types_{};
   SPIPlanPtr plan_ = nullptr;
