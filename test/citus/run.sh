@@ -141,6 +141,17 @@ is "the coordinator's profiles no longer reference auth.users; a trigger deletes
   "$(val "SELECT count(*) FROM pg_constraint WHERE conname = 'profiles_id_fkey'") $(val "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass AND tgname = 'sora_credits_on_auth_user_deleted'")" \
   "0 1"
 
+# The coordinator's own copy of the rows, left on disk by the distribution, removed as
+# docs/scaling.md says (the ledger's truncate guard off for that transaction alone).
+coordinator -c "BEGIN" -c "SET LOCAL citus.enable_unsafe_triggers = on" \
+  -c "ALTER TABLE public.credit_transactions DISABLE TRIGGER credit_transactions_guard_truncate" \
+  -c "SELECT count(truncate_local_data_after_distributing_table(t)) FROM unnest('{public.credit_allocations,public.credit_lots,public.credit_transactions,public.videos,public.payment_references,public.profiles,public.video_pricing}'::regclass[]) t" \
+  -c "ALTER TABLE public.credit_transactions ENABLE ALWAYS TRIGGER credit_transactions_guard_truncate" \
+  -c "COMMIT" >/dev/null
+is "the coordinator's local copies are empty, the ledger's truncate guard is on again on every node" \
+  "$(val "SELECT sum(pg_relation_size(c.oid)) FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND c.relname !~ '_[0-9]+\$'") $(val "SELECT tgenabled FROM pg_trigger WHERE tgname = 'credit_transactions_guard_truncate'") $(on_workers "SELECT string_agg(DISTINCT tgenabled::text, ',') FROM pg_trigger WHERE tgname LIKE 'credit_transactions_guard_truncate%'" | cut -d'|' -f2 | sort -u)" \
+  "0 A A"
+
 # The tests' helpers, on the coordinator only (their functions read its test.res), and pgTAP
 # on every node (an assertion over one shard's rows is sent to that shard's worker whole).
 coordinator -c "SET client_min_messages = warning" -c "SET citus.enable_ddl_propagation = off" \
