@@ -58,6 +58,20 @@ ALTER TABLE @extschema@.payment_references ENABLE ALWAYS TRIGGER payment_referen
   ENABLE ALWAYS TRIGGER payment_references_functions_only_truncate;
 
 ------------------------------------------------------------------------------------------
+-- Stale jobs: listed in the order they went stale
+------------------------------------------------------------------------------------------
+
+-- expire_stale_videos() lists the jobs in flight not updated for a while, oldest first.
+-- videos_user_inflight_idx (1.1) is keyed by user, so the listing read every job in
+-- flight to return the stale ones; this index is read from its start up to the cut-off,
+-- in the listing's order: only the stale jobs (docs/performance/scale.md). It costs a
+-- charge and a claim one index entry each; no update loses HOT by it (every update of
+-- updated_at also changes status or deleted_at, which other indexes already read). The
+-- upgrade builds it with a plain CREATE INDEX: writes to videos wait for the build.
+CREATE INDEX videos_inflight_updated_idx ON @extschema@.videos (updated_at, id)
+  WHERE status IN ('pending', 'processing');
+
+------------------------------------------------------------------------------------------
 -- The functions that take a video id can be told its owner
 ------------------------------------------------------------------------------------------
 

@@ -19,8 +19,10 @@ namespace sora::api {
 using pg::Type;
 
 Expiry expire_stale(const core::IntervalParts& older_than) {
-  // Listed without locks (videos_user_inflight_idx holds only jobs in flight); each is then
-  // locked, profile first, without waiting, and checked again (locks.hpp).
+  // Listed without locks, in the order of videos_inflight_updated_idx (2.0), which holds
+  // only jobs in flight: read up to the cut-off, it yields just the stale ones (at 1.x,
+  // every job in flight). Each is then locked, profile first, without waiting, and checked
+  // again (locks.hpp).
   static pg::Statement stale(
       "SELECT id, user_id FROM @extschema@.videos "
       "WHERE status IN ('pending', 'processing') AND updated_at < $2 - $1 "

@@ -11,7 +11,7 @@
 --  6. a JWT claim role = service_role in a session of another role.
 -- (5, settings from a connection's startup options, needs new connections: test/bgworker.)
 BEGIN;
-SELECT plan(93);
+SELECT plan(94);
 
 -- Roles of this test (rolled back with it): the database's owner, and an administrator
 -- with what Supabase's default privileges give postgres (ALL on the tables, BYPASSRLS).
@@ -182,7 +182,7 @@ SELECT throws_ok(format('DROP INDEX public.%I', i), '42501',
                  format('database owner: DROP INDEX %s is refused', i))
 FROM unnest(ARRAY['credit_transactions_one_charge_per_video', 'credit_transactions_one_refund_per_video',
                   'credit_transactions_reference_per_kind', 'videos_user_inflight_idx', 'videos_pending_idx',
-                  'credit_lots_live_idx', 'credit_lots_expiring_idx']) i;
+                  'videos_inflight_updated_idx', 'credit_lots_live_idx', 'credit_lots_expiring_idx']) i;
 SELECT is(test.error_of('DROP INDEX public.credit_transactions_reference_per_kind')->>'detail',
           'The command would remove or disable: index credit_transactions_reference_per_kind.',
           'the refusal names what the command would remove');
@@ -190,7 +190,7 @@ RESET ROLE;
 SELECT is((SELECT count(*)::int FROM pg_indexes WHERE schemaname = 'public' AND indexname IN
              ('credit_transactions_one_charge_per_video', 'credit_transactions_one_refund_per_video',
               'credit_transactions_reference_per_kind', 'videos_user_inflight_idx', 'videos_pending_idx',
-              'credit_lots_live_idx', 'credit_lots_expiring_idx')), 7,
+              'videos_inflight_updated_idx', 'credit_lots_live_idx', 'credit_lots_expiring_idx')), 8,
           'every index is still there');
 SELECT throws_ok($$INSERT INTO public.credit_transactions (user_id, amount, balance_after, kind, reference)
                    SELECT user_id, 1, 1, 'purchase', 'pay-1' FROM public.profiles CROSS JOIN generate_series(1, 2)$$,
