@@ -11,6 +11,11 @@ tps() { awk -F'\t' -v w="$1" -v v="$2" '$1 == w && $2 == v { print $3 }' "$media
 ms() { awk -F'\t' -v w="$1" -v v="$2" '$1 == w && $2 == v { printf "%.3f", $4 }' "$medians"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 verdict() { awk -v x="$1" -v t="$2" 'BEGIN { print (x >= t ? "met" : "MISSED") }'; }
+# verdict_floor MEASURED TARGET FLOOR: as verdict, and a missed target that even the bare
+# writes (the floor) miss says so: no implementation on this schema can meet it.
+verdict_floor() {
+  awk -v x="$1" -v t="$2" -v f="$3" 'BEGIN { print (x >= t ? "met" : (f < t ? "MISSED; the floor misses it too" : "MISSED")) }'
+}
 
 {
   echo "Measured on $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo),"
@@ -39,9 +44,10 @@ verdict() { awk -v x="$1" -v t="$2" 'BEGIN { print (x >= t ? "met" : "MISSED") }
   done
   echo
   e=$(tps "wal per charge" ext) s=$(tps "wal per charge" seed) p=$(tps "wal per charge" plpgsql)
-  echo "| WAL bytes per charge (3,000 charges after a CHECKPOINT) | extension | seed | old baseline | ext / seed | ext / old |"
-  echo "|---|---:|---:|---:|---:|---:|"
-  echo "| pg_current_wal_lsn difference / charges | $e | $s | $p | $(ratio "$e" "$s") | $(ratio "$e" "$p") |"
+  b=$(tps "wal per charge" bare)
+  echo "| WAL bytes per charge (3,000 charges after a CHECKPOINT) | extension | seed | old baseline | bare writes | ext / seed | ext / old | bare / seed |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| pg_current_wal_lsn difference / charges | $e | $s | $p | $b | $(ratio "$e" "$s") | $(ratio "$e" "$p") | $(ratio "$b" "$s") |"
   echo
   part=$(ms "video list 20000" plpgsql) plain=$(ms "video list 20000" plain)
   echo "| GET /videos?order=created_at.desc&limit=20, 20,000 videos, 1 in 4 deleted | ms |"
@@ -58,24 +64,29 @@ verdict() { awk -v x="$1" -v t="$2" 'BEGIN { print (x >= t ? "met" : "MISSED") }
     printf '| %s | %.0f | %s | %s |\n' "$l" "$e" "$(ms "create, $l" ext)" "$(ratio "$e" "$one")"
   done
   echo
-  echo "| target (issue 14, against the seed baseline) | measured | verdict |"
-  echo "|---|---:|---|"
-  r=$(ratio "$(tps "create c=1 async" ext)" "$(tps "create c=1 async" seed)")
-  echo "| create, 1 client, asynchronous commit: ≥ 1.30 × seed | $r | $(verdict "$r" 1.30) |"
-  r=$(ratio "$(tps "create c=8" ext)" "$(tps "create c=8" seed)")
-  echo "| create, 8 clients, synchronous commit: ≥ 1.05 × seed | $r | $(verdict "$r" 1.05) |"
+  echo "The floor column is the same ratio for the bare writes: what the schema's writes alone"
+  echo "reach, with no lock, check or JSON."
+  echo
+  echo "| target (issue 14, against the seed baseline) | measured | floor (bare writes) | verdict |"
+  echo "|---|---:|---:|---|"
+  for t in "create c=1 async:1.30:create, 1 client, asynchronous commit: ≥ 1.30 × seed" \
+           "create c=8:1.05:create, 8 clients, synchronous commit: ≥ 1.05 × seed" \
+           "hot user c=8:1.10:hot user, 8 clients: ≥ 1.10 × seed"; do
+    IFS=: read -r w target label <<<"$t"
+    r=$(ratio "$(tps "$w" ext)" "$(tps "$w" seed)") f=$(ratio "$(tps "$w" bare)" "$(tps "$w" seed)")
+    echo "| $label | $r | $f | $(verdict_floor "$r" "$target" "$f") |"
+  done
   r=$(ratio "$(tps "wal per charge" seed)" "$(tps "wal per charge" ext)")
-  echo "| WAL bytes per charge: ≤ 1.10 × seed (shown as seed / ext ≥ 0.91) | $r | $(verdict "$r" 0.909) |"
-  r=$(ratio "$(tps "hot user c=8" ext)" "$(tps "hot user c=8" seed)")
-  echo "| hot user, 8 clients: ≥ 1.10 × seed | $r | $(verdict "$r" 1.10) |"
+  f=$(ratio "$(tps "wal per charge" seed)" "$(tps "wal per charge" bare)")
+  echo "| WAL bytes per charge: ≤ 1.10 × seed (shown as seed / ext ≥ 0.91) | $r | $f | $(verdict_floor "$r" 0.909 "$f") |"
   r=$(ratio "$(ms "credit info 20000" seed)" "$(ms "credit info 20000" ext)")
-  echo "| get_credit_info at 20,000 videos: ≥ 20 × seed | $r | $(verdict "$r" 20) |"
+  echo "| get_credit_info at 20,000 videos: ≥ 20 × seed | $r | | $(verdict "$r" 20) |"
   r=$(ratio "$(ms "credit info 10" ext)" "$(ms "credit info 100000" ext)")
-  echo "| get_credit_info flat: time at 10 videos / time at 100,000 ≥ 0.80 | $r | $(verdict "$r" 0.80) |"
+  echo "| get_credit_info flat: time at 10 videos / time at 100,000 ≥ 0.80 | $r | | $(verdict "$r" 0.80) |"
   r=$(ratio "$(tps "create, 20 lots" ext)" "$one")
-  echo "| create with 20 live credit lots: within 10 % of 1 lot (tps ratio ≥ 0.90) | $r | $(verdict "$r" 0.90) |"
+  echo "| create with 20 live credit lots: within 10 % of 1 lot (tps ratio ≥ 0.90) | $r | | $(verdict "$r" 0.90) |"
   r=$(ratio "$(tps "create, 10000 spent lots" ext)" "$one")
-  echo "| create with 10,000 spent lots: within 10 % of 1 lot (issue 13: proportional to live lots) | $r | $(verdict "$r" 0.90) |"
+  echo "| create with 10,000 spent lots: within 10 % of 1 lot (issue 13: proportional to live lots) | $r | | $(verdict "$r" 0.90) |"
   echo
   echo "| earlier target (against the old baseline) | measured | verdict |"
   echo "|---|---:|---|"

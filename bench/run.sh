@@ -9,11 +9,11 @@
 #            seed design does it, on the contract's schema and nothing more;
 #   plpgsql  bench/baseline_plpgsql.sql, the old baseline: the seed with the extension's
 #            extra CHECKs and indexes;
-#   bare     only the writes of a charge in one statement (bench/workloads/bare.sql), on the
-#            extension's tables: the floor cost of this schema;
+#   bare     only the writes of a charge, in one statement planned once (bench/bare_floor.sql),
+#            on the extension's tables with their lots: the floor cost of this schema;
 #   plain    a copy of plpgsql whose partial video indexes are replaced by a plain one, for
 #            the video-list query.
-# It also measures the WAL bytes per charge of ext, seed and plpgsql (3,000 charges each
+# It also measures the WAL bytes per charge of ext, seed, plpgsql and bare (3,000 charges each
 # after a CHECKPOINT). Prints a table of medians and ratios and writes docs/performance/results.md and the PNG
 # plots next to it. BENCH_SECONDS (default 8) is the length of one run, BENCH_ROUNDS
 # (default 3) the number of alternating rounds.
@@ -38,6 +38,7 @@ done
 unset PGDATABASE   # every command below names its database
 q -d ext -f bench/setup.sql -f bench/setup_lots.sql >/dev/null
 for db in seed plpgsql bare; do q -d "$db" -f bench/setup.sql >/dev/null; done
+q -d bare -f bench/bare_floor.sql
 createdb plain -T plpgsql
 q -d plain -c 'DROP INDEX videos_user_active_idx, videos_user_deleted_idx' \
   -c 'CREATE INDEX videos_user_idx ON videos (user_id, created_at DESC)' -c 'ANALYZE videos'
@@ -62,11 +63,12 @@ bench() {
 # CHECKPOINT (so that every variant pays its full-page images alike), the WAL position's
 # advance divided by the charges. Stored as a result row whose figure is the bytes.
 charges=3000
-for db in ext seed plpgsql; do
+for v in ext:create.sql seed:create.sql plpgsql:create.sql bare:bare.sql; do
+  IFS=: read -r db script <<<"$v"
   q -d "$db" -c CHECKPOINT
   lsn=$(q -d "$db" -Atc 'SELECT pg_current_wal_lsn()')
   PGOPTIONS="-c synchronous_commit=off" "$SORA_PG_BIN/pgbench" -n -t "$charges" -D first_user=1 -D last_user=1000 \
-    -f bench/workloads/create.sql "$db" >/dev/null
+    -f "bench/workloads/$script" "$db" >/dev/null
   bytes=$(q -d "$db" -Atc "SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$lsn') / $charges)")
   printf 'wal per charge\t%s\t%s\t0\n' "$db" "$bytes" >>"$results"
 done
